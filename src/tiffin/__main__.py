@@ -1,0 +1,5 @@
+"""``python -m tiffin`` runs the CLI."""
+
+from tiffin.cli.main import main
+
+main()

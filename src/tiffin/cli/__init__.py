@@ -1,0 +1,1 @@
+"""The ``tiffin`` command line: one thin module per command."""

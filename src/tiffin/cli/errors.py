@@ -1,0 +1,51 @@
+"""The one table mapping tiffin's errors to exit codes, and how the CLI prints them."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from tiffin.errors import ContractError, InferenceError, ModelLoadError, SpecError, TiffinError
+
+EXIT_CODE_BY_ERROR: dict[type[TiffinError], int] = {
+    SpecError: 2,
+    ContractError: 3,
+    ModelLoadError: 3,
+    InferenceError: 4,
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exit_code_for(error: TiffinError) -> int:
+    """The exit code of an error: its nearest class in the table, else 1."""
+    for cls in type(error).__mro__:
+        code = EXIT_CODE_BY_ERROR.get(cls)  # type: ignore[call-overload]
+        if code is not None:
+            return code
+    return 1
+
+
+def report(error: TiffinError) -> None:
+    """Print one readable line, and a hint if there is one, to stderr."""
+    click.secho(f"error: {error.message}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
+
+
+def handle_errors(command: F) -> F:
+    """Turn a TiffinError raised by a command into a message and a non-zero exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TiffinError as exc:
+            report(exc)
+            sys.exit(exit_code_for(exc))
+
+    return wrapper  # type: ignore[return-value]

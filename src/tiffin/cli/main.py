@@ -1,0 +1,33 @@
+"""Entry point of the ``tiffin`` command."""
+
+from __future__ import annotations
+
+import click
+
+from tiffin import __version__
+from tiffin.cli.init import init
+from tiffin.cli.predict import predict
+from tiffin.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tiffin")
+def cli() -> None:
+    """Take a machine-learning model from a notebook to production.
+
+    \b
+    Start here:
+      tiffin init iris          write a working model package
+      tiffin serve iris         serve it over every protocol on :8080
+      tiffin predict iris --data '[[5.1, 3.5, 1.4, 0.2]]'
+    """
+
+
+cli.add_command(init)
+cli.add_command(serve)
+cli.add_command(predict)
+
+
+def main() -> None:
+    """Run the CLI."""
+    cli()

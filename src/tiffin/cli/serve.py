@@ -1,0 +1,92 @@
+"""``tiffin serve``: serve a package over every protocol at once."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from tiffin.cli.errors import handle_errors
+from tiffin.spec import apply_env, apply_overrides, load_spec
+
+ENV_HELP = (
+    "Every option also reads an environment variable: TIFFIN_HOST, TIFFIN_PORT (or HTTP_PORT, "
+    "SAGEMAKER_BIND_TO_PORT), TIFFIN_WORKERS, TIFFIN_THREADS, TIFFIN_WORKER_CLASS, "
+    "TIFFIN_TIMEOUT, TIFFIN_GRACEFUL_TIMEOUT, TIFFIN_LOG_LEVEL, TIFFIN_ACCESS_LOG, "
+    "TIFFIN_MAX_BODY_SIZE. A flag beats the variable, which beats tiffin.yaml."
+)
+
+
+@click.command(epilog=ENV_HELP)
+@click.argument("path", default=".", type=click.Path(exists=True))
+@click.option("--host", help="Interface to bind [default: 127.0.0.1].")
+@click.option("--port", "-p", type=int, help="Port to listen on [default: 8080].")
+@click.option("--workers", "-w", type=int, help="Worker processes, each loading the model [1].")
+@click.option(
+    "--threads", type=int, help="Threads per worker running sync model code; 1 runs it inline [1]."
+)
+@click.option(
+    "--worker-class",
+    help="uvicorn (uvloop+httptools), uvicorn-h11, or a gunicorn worker class path.",
+)
+@click.option(
+    "--timeout", type=float, help="Seconds a request may take before it fails with 504 [60]."
+)
+@click.option(
+    "--graceful-timeout",
+    type=float,
+    help="Seconds in-flight requests get to finish on SIGTERM [30].",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
+    help="Log level [info].",
+)
+@click.option("--access-log/--no-access-log", default=None, help="Log every request [off].")
+@click.option("--max-body-size", help="Largest accepted request body, e.g. 16MB [16MiB].")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="One auto-reloading development process instead of the process manager.",
+)
+@handle_errors
+def serve(path: str, debug: bool, **flags: object) -> None:
+    """Serve the model in PATH over SageMaker, KServe V1, Open Inference V2, msgpack and REST.
+
+    PATH is a package directory, a tiffin.yaml, a pyproject.toml with [tool.tiffin], or a
+    single .py file holding a model class. The model loads in the background: /ping and
+    the readiness routes answer 503 until load() has returned.
+    """
+    loaded = load_spec(path)
+    settings = apply_env(loaded.spec.server, os.environ)
+    settings = apply_overrides(settings, **flags)
+
+    from tiffin.server.runner import configure_logging
+
+    configure_logging(settings.log_level)
+    if debug:
+        from tiffin.server.runner import serve_debug
+
+        serve_debug(loaded, settings)
+        return
+
+    from tiffin.server.app import LOAD_FAILED_EXIT_CODE
+    from tiffin.server.factory import create_app
+    from tiffin.server.runner import serve_production
+
+    app = create_app(loaded, settings)
+    click.echo(
+        f"tiffin: serving {app.dataplane.handle.name!r} on http://{settings.host}:{settings.port} "
+        f"({settings.workers} worker{'s' if settings.workers > 1 else ''})",
+        err=True,
+    )
+    status = serve_production(app, settings)
+    if status == LOAD_FAILED_EXIT_CODE:
+        click.secho("error: the model failed to load; the reason is logged above", fg="red",
+                    err=True)  # fmt: skip
+        click.echo("hint: `tiffin predict PATH --data ...` reproduces it in-process", err=True)
+    elif status:
+        click.secho(f"error: the server stopped with status {status}; see the log above",
+                    fg="red", err=True)  # fmt: skip
+    sys.exit(status)

@@ -1,0 +1,57 @@
+"""Codecs: turn request bodies into Python values and values into response bodies.
+
+Importing this package registers every built-in codec: ``application/json``,
+``text/csv``, ``application/x-npy``, ``application/jsonlines`` and
+``application/x-msgpack``. :mod:`tiffin.codecs.tensors` handles Open Inference
+Protocol (V2) tensors, including the binary data extension.
+"""
+
+from __future__ import annotations
+
+from tiffin.codecs.csvcodec import CSVCodec
+from tiffin.codecs.jsoncodec import JSONCodec, dumps, loads
+from tiffin.codecs.jsonlines import JSONLinesCodec
+from tiffin.codecs.msgpackcodec import MsgpackCodec
+from tiffin.codecs.npycodec import NPYCodec
+from tiffin.codecs.registry import (
+    DEFAULT_MEDIA_TYPE,
+    Codec,
+    decoder_for,
+    encoder_for,
+    register_codec,
+    supported_media_types,
+    unregister_codec,
+)
+from tiffin.codecs.tensors import (
+    DATATYPES,
+    datatype_of,
+    decode_request_inputs,
+    decode_tensor,
+    encode_binary_response,
+    encode_tensor,
+    split_binary_body,
+)
+
+__all__ = [
+    "DATATYPES",
+    "DEFAULT_MEDIA_TYPE",
+    "CSVCodec",
+    "Codec",
+    "JSONCodec",
+    "JSONLinesCodec",
+    "MsgpackCodec",
+    "NPYCodec",
+    "datatype_of",
+    "decode_request_inputs",
+    "decode_tensor",
+    "decoder_for",
+    "dumps",
+    "encode_binary_response",
+    "encode_tensor",
+    "encoder_for",
+    "loads",
+    "register_codec",
+    "split_binary_body",
+    "supported_media_types",
+    "unregister_codec",
+]

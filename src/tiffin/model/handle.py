@@ -1,0 +1,147 @@
+"""The loaded model: one object that runs load and preprocess -> predict -> postprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tiffin.errors import PredictionFailed, TiffinError
+from tiffin.model.contract import PIPELINE_STAGES, is_async
+
+logger = logging.getLogger("tiffin.model")
+
+SyncCaller = Callable[[Callable[[Any], Any], Any], Awaitable[Any]]
+"""How the async pipeline runs a sync stage: inline, or in a thread pool."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline, bound to the user's instance."""
+
+    name: str
+    func: Callable[[Any], Any]
+    is_async: bool
+
+
+class ModelHandle:
+    """A user model, created by ``factory`` once per process and run through the contract.
+
+    Obtain one with :func:`tiffin.load`; call :meth:`predict` to run
+    preprocess -> predict -> postprocess exactly as the server does.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], Any],
+        *,
+        name: str,
+        version: str = "1",
+        platform: str = "tiffin",
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.platform = platform
+        self._factory = factory
+        self.instance: Any = None
+        self.stages: tuple[Stage, ...] = ()
+        self.loaded = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def instantiate(self) -> None:
+        """Create the user's object and bind its pipeline stages."""
+        self.instance = self._factory()
+        stages = []
+        for stage in PIPELINE_STAGES:
+            func = getattr(self.instance, stage, None)
+            if func is not None:
+                stages.append(Stage(stage, func, is_async(func)))
+        self.stages = tuple(stages)
+
+    def start_load(self) -> Awaitable[Any] | None:
+        """Instantiate and run a sync ``load()``; return the awaitable of an async one."""
+        self.instantiate()
+        load = getattr(self.instance, "load", None)
+        if load is None:
+            return None
+        result = load()
+        return result if asyncio.iscoroutine(result) else None
+
+    def load(self) -> ModelHandle:
+        """Instantiate and load in the calling thread (sync or async ``load``)."""
+        pending = self.start_load()
+        if pending is not None:
+            asyncio.run(_await(pending))
+        self.loaded = True
+        return self
+
+    @property
+    def all_sync(self) -> bool:
+        """True when no stage is a coroutine function, so the pipeline can run in one call."""
+        return not any(stage.is_async for stage in self.stages)
+
+    # -- inference ---------------------------------------------------------------------------
+
+    def run_sync(self, payload: Any) -> Any:
+        """Run every stage in the calling thread. Only valid when :attr:`all_sync`."""
+        for stage in self.stages:
+            try:
+                payload = stage.func(payload)
+            except TiffinError:
+                raise
+            except Exception as exc:
+                logger.exception("%s.%s failed", self.name, stage.name)
+                raise PredictionFailed(stage.name, exc) from exc
+        return payload
+
+    async def run_async(self, payload: Any, call_sync: SyncCaller) -> Any:
+        """Run every stage, awaiting async ones and handing sync ones to ``call_sync``."""
+        for stage in self.stages:
+            try:
+                if stage.is_async:
+                    payload = await stage.func(payload)
+                else:
+                    payload = await call_sync(stage.func, payload)
+            except (TiffinError, asyncio.CancelledError, TimeoutError):
+                raise
+            except Exception as exc:
+                logger.exception("%s.%s failed", self.name, stage.name)
+                raise PredictionFailed(stage.name, exc) from exc
+        return payload
+
+    def predict(self, inputs: Any) -> Any:
+        """Run preprocess -> predict -> postprocess on ``inputs`` and return the result.
+
+        Loads the model first if that has not happened yet.
+        """
+        if not self.loaded:
+            self.load()
+        if self.all_sync:
+            return self.run_sync(inputs)
+        return asyncio.run(self.run_async(inputs, _call_inline))
+
+    # -- metadata ----------------------------------------------------------------------------
+
+    def metadata(self) -> dict[str, Any]:
+        """Open Inference Protocol model metadata; tensors come from ``inputs``/``outputs``."""
+        return {
+            "name": self.name,
+            "versions": [self.version],
+            "platform": self.platform,
+            "inputs": list(getattr(self.instance, "inputs", None) or []),
+            "outputs": list(getattr(self.instance, "outputs", None) or []),
+        }
+
+    def __repr__(self) -> str:
+        return f"ModelHandle(name={self.name!r}, version={self.version!r}, loaded={self.loaded})"
+
+
+async def _await(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+async def _call_inline(func: Callable[[Any], Any], payload: Any) -> Any:
+    return func(payload)

@@ -1,0 +1,39 @@
+"""Binary predictions over msgpack: numpy arrays round-trip with their dtype and shape."""
+
+from __future__ import annotations
+
+from tiffin.codecs import decoder_for
+from tiffin.errors import UnsupportedMediaType
+from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols.context import ServerContext
+from tiffin.protocols.kserve_v1 import wrap_predictions
+from tiffin.server.http import Request, Response, Route
+
+PROTOCOL = "binary"
+MEDIA_TYPE = "application/x-msgpack"
+ACCEPTED = ("application/x-msgpack", "application/msgpack")
+
+
+def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
+    """The msgpack prediction route over ``dp``."""
+    codec = decoder_for(MEDIA_TYPE)
+
+    async def predict_binary(request: Request) -> Response:
+        dp.check(request.params["name"])
+        content_type = request.header(b"content-type")
+        if content_type and content_type.split(";", 1)[0].strip().lower() not in ACCEPTED:
+            raise UnsupportedMediaType(content_type, list(ACCEPTED))
+        body = codec.decode(request.body)
+        if isinstance(body, dict) and ("instances" in body or "inputs" in body):
+            inputs = body["instances"] if "instances" in body else body["inputs"]
+            result = wrap_predictions(await dp.infer(inputs))
+        else:
+            result = await dp.infer(body)
+        return Response(codec.encode(result), 200, MEDIA_TYPE)
+
+    return [
+        Route("POST", "/v1/models/{name}:predict_binary", predict_binary, PROTOCOL,
+              'msgpack in and out; {"instances": array} gets {"predictions": array} back',
+              request_types=ACCEPTED, response_types=(MEDIA_TYPE,),
+              responses={400: "malformed msgpack", 404: "unknown model", 415: "not msgpack"}),
+    ]  # fmt: skip

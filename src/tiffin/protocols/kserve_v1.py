@@ -1,0 +1,73 @@
+"""KServe V1: list models, model readiness, and ``:predict`` with instances/inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tiffin.codecs import dumps
+from tiffin.errors import InvalidInput, ModelNotReady
+from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols.common import json_body
+from tiffin.protocols.context import ServerContext
+from tiffin.server.http import Request, Response, Route, json_response
+
+PROTOCOL = "kserve_v1"
+
+
+def unwrap_instances(body: Any) -> Any:
+    """The model inputs of a V1 body: ``instances`` (rows) or ``inputs`` (columns)."""
+    if not isinstance(body, dict):
+        raise InvalidInput('expected a JSON object with "instances" or "inputs"')
+    if "instances" in body:
+        instances = body["instances"]
+        if not isinstance(instances, list):
+            raise InvalidInput('"instances" must be a list')
+        return instances
+    if "inputs" in body:
+        return body["inputs"]
+    raise InvalidInput(
+        'missing "instances" (or "inputs") in the request body',
+        hint='send {"instances": [[...], ...]}',
+    )
+
+
+def wrap_predictions(result: Any) -> Any:
+    """``{"predictions": result}`` unless the model already returned that shape."""
+    if isinstance(result, dict) and "predictions" in result:
+        return result
+    return {"predictions": result}
+
+
+def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
+    """The KServe V1 routes over ``dp``."""
+
+    async def liveness(request: Request) -> Response:
+        return json_response({"status": "alive"})
+
+    async def list_models(request: Request) -> Response:
+        return json_response({"models": dp.model_names})
+
+    async def model_ready(request: Request) -> Response:
+        name = request.params["name"]
+        dp.check(name)
+        if not dp.ready:
+            raise ModelNotReady(name)
+        return json_response({"name": name, "ready": True})
+
+    async def predict(request: Request) -> Response:
+        dp.check(request.params["name"])
+        inputs = unwrap_instances(json_body(request))
+        result = await dp.infer(inputs)
+        return Response(dumps(wrap_predictions(result)))
+
+    return [
+        Route("GET", "/", liveness, PROTOCOL, "Liveness: always {\"status\": \"alive\"}"),
+        Route("GET", "/v1/models", list_models, PROTOCOL, "Names of the served models"),
+        Route("GET", "/v1/models/{name}", model_ready, PROTOCOL,
+              "Model readiness: 200 when loaded, 503 while loading, 404 if unknown",
+              responses={404: "unknown model", 503: "model still loading"}),
+        Route("POST", "/v1/models/{name}:predict", predict, PROTOCOL,
+              'Predict: {"instances": [...]} or {"inputs": ...} in, {"predictions": [...]} out',
+              request_types=("application/json",),
+              responses={400: "malformed body", 404: "unknown model"}),
+    ]  # fmt: skip

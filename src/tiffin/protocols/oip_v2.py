@@ -1,0 +1,148 @@
+"""Open Inference Protocol (KServe V2) over REST, with the binary tensor data extension."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tiffin.codecs import (
+    decode_request_inputs,
+    dumps,
+    encode_binary_response,
+    encode_tensor,
+    split_binary_body,
+)
+from tiffin.errors import InvalidInput, ModelNotReady
+from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols.common import json_body
+from tiffin.protocols.context import ServerContext
+from tiffin.server.http import Request, Response, Route, json_response
+
+PROTOCOL = "oip_v2"
+HEADER_LENGTH = b"inference-header-content-length"
+DEFAULT_OUTPUT = "output-0"
+
+
+def parse_request(request: Request) -> tuple[dict[str, Any], memoryview | None]:
+    """The JSON part of an infer request and, with the binary extension, its blobs."""
+    header_length = request.header(HEADER_LENGTH)
+    if header_length is None:
+        body, blobs = json_body(request), None
+    else:
+        try:
+            length = int(header_length)
+        except ValueError:
+            raise InvalidInput(
+                f"Inference-Header-Content-Length is not a number: {header_length!r}"
+            )
+        body, blobs = split_binary_body(request.body, length)
+    if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+        raise InvalidInput('an infer request must be a JSON object with an "inputs" list')
+    return body, blobs
+
+
+def model_payload(body: dict[str, Any], blobs: memoryview | None) -> Any:
+    """One input tensor goes to the model as an array; several as a dict by name."""
+    inputs = decode_request_inputs(body, blobs)
+    if len(inputs) == 1:
+        return inputs[0][1]
+    return {name: array for name, array, _ in inputs}
+
+
+def named_outputs(result: Any, declared: list[dict[str, Any]]) -> dict[str, Any]:
+    """Split a model result into named output tensors."""
+    if isinstance(result, dict):
+        return result
+    name = declared[0]["name"] if len(declared) == 1 and "name" in declared[0] else DEFAULT_OUTPUT
+    return {name: result}
+
+
+def select_outputs(outputs: dict[str, Any], body: dict[str, Any]) -> tuple[dict[str, Any], set]:
+    """Keep the requested outputs (all when none are named); return which go binary."""
+    requested = body.get("outputs")
+    everything_binary = bool((body.get("parameters") or {}).get("binary_data_output", False))
+    if not requested:
+        return outputs, set(outputs) if everything_binary else set()
+    selected: dict[str, Any] = {}
+    binary: set[str] = set()
+    for item in requested:
+        name = item.get("name") if isinstance(item, dict) else None
+        if name not in outputs:
+            raise InvalidInput(
+                f"requested output {name!r} does not exist; outputs: {', '.join(outputs)}"
+            )
+        selected[name] = outputs[name]
+        if (item.get("parameters") or {}).get("binary_data", everything_binary):
+            binary.add(name)
+    return selected, binary
+
+
+def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
+    """The Open Inference Protocol REST routes over ``dp``."""
+
+    async def server_metadata(request: Request) -> Response:
+        return json_response(dp.server_metadata())
+
+    async def live(request: Request) -> Response:
+        return json_response({"live": True})
+
+    async def ready(request: Request) -> Response:
+        if not dp.ready:
+            raise ModelNotReady(dp.handle.name)
+        return json_response({"ready": True})
+
+    async def model_metadata(request: Request) -> Response:
+        return Response(dumps(dp.model_metadata(request.params["name"], version_of(request))))
+
+    async def model_ready(request: Request) -> Response:
+        name = request.params["name"]
+        dp.check(name, version_of(request))
+        if not dp.ready:
+            raise ModelNotReady(name)
+        return json_response({"name": name, "ready": True})
+
+    async def infer(request: Request) -> Response:
+        name = request.params["name"]
+        dp.check(name, version_of(request))
+        body, blobs = parse_request(request)
+        result = await dp.infer(model_payload(body, blobs))
+        declared = dp.handle.metadata()["outputs"]
+        outputs, binary = select_outputs(named_outputs(result, declared), body)
+        response: dict[str, Any] = {"model_name": name, "model_version": dp.handle.version}
+        if "id" in body:
+            response["id"] = body["id"]
+        response["parameters"] = {}
+        response["outputs"] = [encode_tensor(key, value) for key, value in outputs.items()]
+        if not binary:
+            return Response(dumps(response))
+        arrays = {item["name"]: outputs[item["name"]] for item in response["outputs"]
+                  if item["name"] in binary}  # fmt: skip
+        payload, json_length = encode_binary_response(response, arrays)
+        return Response(payload, 200, "application/octet-stream",
+                        [(HEADER_LENGTH, str(json_length).encode())])  # fmt: skip
+
+    model = "/v2/models/{name}"
+    versioned = "/v2/models/{name}/versions/{version}"
+    errors = {400: "invalid tensors", 404: "unknown model", 503: "model still loading"}
+    result = [
+        Route("GET", "/v2", server_metadata, PROTOCOL, "Server metadata"),
+        Route("GET", "/v2/health/live", live, PROTOCOL, "Server liveness"),
+        Route("GET", "/v2/health/ready", ready, PROTOCOL, "Server readiness (503 while loading)",
+              responses={503: "model still loading"}),
+    ]  # fmt: skip
+    for base in (model, versioned):
+        result += [
+            Route("GET", base, model_metadata, PROTOCOL, "Model metadata", responses=errors),
+            Route("GET", base + "/ready", model_ready, PROTOCOL, "Model readiness",
+                  responses=errors),
+            Route("POST", base + "/infer", infer, PROTOCOL,
+                  "Inference with tensors (JSON or the binary tensor data extension)",
+                  request_types=("application/json", "application/octet-stream"),
+                  response_types=("application/json", "application/octet-stream"),
+                  responses=errors),
+        ]  # fmt: skip
+    return result
+
+
+def version_of(request: Request) -> str | None:
+    """The ``/versions/{version}`` segment, if the path has one."""
+    return request.params.get("version")

@@ -1,0 +1,32 @@
+"""Operations: Prometheus ``/metrics``, ``/healthz`` and the OpenAPI document."""
+
+from __future__ import annotations
+
+from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols.context import ServerContext
+from tiffin.server.http import Request, Response, Route, json_response
+
+PROTOCOL = "operations"
+
+
+def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
+    """The operational routes."""
+
+    async def metrics(request: Request) -> Response:
+        if ctx.metrics is None:
+            return Response(b"", 404, "text/plain")
+        return Response(ctx.metrics.render(), 200, ctx.metrics.content_type)
+
+    async def healthz(request: Request) -> Response:
+        return json_response({"live": True, "ready": dp.ready, "model": dp.handle.name,
+                              "state": dp.state.value})  # fmt: skip
+
+    async def openapi(request: Request) -> Response:
+        return json_response(ctx.openapi())
+
+    return [
+        Route("GET", "/metrics", metrics, PROTOCOL, "Prometheus metrics of every worker",
+              response_types=("text/plain",)),
+        Route("GET", "/healthz", healthz, PROTOCOL, "Liveness and the model's state"),
+        Route("GET", "/openapi.json", openapi, PROTOCOL, "This document"),
+    ]  # fmt: skip

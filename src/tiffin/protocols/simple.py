@@ -1,0 +1,27 @@
+"""Simple REST: ``POST /api/ml/predict`` hands the decoded body to the model as it is."""
+
+from __future__ import annotations
+
+from tiffin.codecs import decoder_for, encoder_for
+from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols.context import ServerContext
+from tiffin.server.http import Request, Response, Route
+
+PROTOCOL = "simple"
+
+
+def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
+    """The simple REST route over ``dp``."""
+
+    async def predict(request: Request) -> Response:
+        encoder = encoder_for(request.header(b"accept"))
+        payload = decoder_for(request.header(b"content-type")).decode(request.body)
+        result = await dp.infer(payload)
+        return Response(encoder.encode(result), 200, encoder.media_type)
+
+    return [
+        Route("POST", "/api/ml/predict", predict, PROTOCOL,
+              "The body, decoded by its Content-Type, is the model's input; the result is "
+              "returned as it is", request_types=("application/json",),
+              responses={400: "malformed body"}),
+    ]  # fmt: skip

@@ -1,0 +1,128 @@
+"""The ASGI application: routing, lifespan (background model load), errors and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from tiffin.errors import TiffinError
+from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols import ServerContext, all_routes
+from tiffin.server.errors import error_response, plain_error
+from tiffin.server.http import Request, read_body
+from tiffin.server.metrics import Metrics
+from tiffin.server.openapi import openapi_document
+from tiffin.server.routing import MethodNotAllowed, Router
+from tiffin.types import Receive, Scope, Send
+
+logger = logging.getLogger("tiffin.server")
+
+LOAD_FAILED_EXIT_CODE = 3
+"""The exit code of a worker whose model failed to load (gunicorn's 'worker failed to boot')."""
+
+
+def exit_on_load_failure(error: TiffinError) -> None:
+    """Default reaction to a failed load: log one line and end the process non-zero."""
+    message = f"{error.message}" + (f" (hint: {error.hint})" if error.hint else "")
+    logger.error("%s", message)
+    for handler in logging.getLogger().handlers + logger.handlers:
+        handler.flush()
+    os._exit(LOAD_FAILED_EXIT_CODE)
+
+
+class TiffinApp:
+    """An ASGI app serving one dataplane over every protocol at once."""
+
+    def __init__(
+        self,
+        dataplane: DataPlane,
+        *,
+        workers: int = 1,
+        max_body_size: int = 16 * 1024 * 1024,
+        default_accept: str | None = None,
+        on_load_failed: Callable[[TiffinError], None] = exit_on_load_failure,
+    ) -> None:
+        self.dataplane = dataplane
+        self.max_body_size = max_body_size
+        self.on_load_failed = on_load_failed
+        self.metrics: Metrics | None = None
+        self.context = ServerContext(
+            workers=workers,
+            max_body_size=max_body_size,
+            default_accept=default_accept
+            or os.environ.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT")
+            or "application/json",
+            openapi=self._openapi,
+        )
+        self.router = Router(all_routes(dataplane, self.context))
+        self._openapi_doc: dict | None = None
+        self._load_task: asyncio.Task[None] | None = None
+
+    def _openapi(self) -> dict:
+        if self._openapi_doc is None:
+            title = f"tiffin: {self.dataplane.handle.name}"
+            self._openapi_doc = openapi_document(self.router.routes, title)
+        return self._openapi_doc
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.handle(scope, receive, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request, recording it in the metrics."""
+        started = time.perf_counter()
+        protocol = "unrouted"
+        try:
+            found = self.router.match(scope["method"], scope["path"])
+            if found is None:
+                response = plain_error(404, f"no route for {scope['method']} {scope['path']}")
+            else:
+                route, params = found
+                protocol = route.protocol
+                body = await read_body(scope, receive, self.max_body_size)
+                response = await route.handler(Request(scope, body, params))
+        except TiffinError as exc:
+            response = error_response(exc)
+        except MethodNotAllowed as exc:
+            response = plain_error(405, f"method {scope['method']} not allowed; use {exc}")
+            response.headers = [(b"allow", str(exc).encode())]
+        except Exception as exc:
+            logger.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            response = plain_error(500, f"internal error: {type(exc).__name__}: {exc}")
+        await response.send_to(send)
+        if self.metrics is not None:
+            self.metrics.observe(protocol, response.status, time.perf_counter() - started)
+
+    # -- lifespan ----------------------------------------------------------------------------
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        """Start loading the model in the background at startup; release it at shutdown."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.metrics = self.context.metrics = Metrics()
+                self._load_task = asyncio.create_task(self._load())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._load_task is not None:
+                    self._load_task.cancel()
+                self.dataplane.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _load(self) -> None:
+        try:
+            await self.dataplane.load()
+        except TiffinError as exc:
+            self.on_load_failed(exc)
+            return
+        if self.metrics is not None and self.dataplane.load_seconds is not None:
+            self.metrics.model_loaded(self.dataplane.handle.name, self.dataplane.load_seconds)

@@ -1,0 +1,103 @@
+"""Prometheus metrics: requests, latency, errors by protocol and status, model load time.
+
+Under gunicorn every worker writes to ``PROMETHEUS_MULTIPROC_DIR`` (set by
+``tiffin serve`` before any worker starts) and ``/metrics`` aggregates them,
+so the numbers cover the whole server, not the worker that happened to answer.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+LATENCY_BUCKETS = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0,
+)  # fmt: skip
+
+
+def _use_multiprocess_values() -> None:
+    """prometheus_client picks its value class at import; switch it if imported too early."""
+    from prometheus_client import values
+
+    if values.ValueClass.__name__ != "MmapedValue":
+        values.ValueClass = values.MultiProcessValue()
+
+
+class Metrics:
+    """The server's metrics, with label children cached for the hot path."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        if self.multiprocess:
+            _use_multiprocess_values()
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "tiffin_requests",
+            "HTTP requests answered, by protocol and status code.",
+            ["protocol", "status"],
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "tiffin_request_errors",
+            "HTTP requests answered with a 4xx or 5xx status, by protocol and status code.",
+            ["protocol", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tiffin_request_duration_seconds",
+            "Time from the request reaching the app to its response, by protocol.",
+            ["protocol"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.load_time = Gauge(
+            "tiffin_model_load_seconds",
+            "Seconds the model took to instantiate and load.",
+            ["model"],
+            multiprocess_mode="max",
+            registry=self.registry,
+        )
+        self._children: dict[tuple[str, int], tuple[Any, Any | None, Any]] = {}
+
+    def observe(self, protocol: str, status: int, seconds: float) -> None:
+        """Record one answered request."""
+        key = (protocol, status)
+        children = self._children.get(key)
+        if children is None:
+            label = str(status)
+            children = (
+                self.requests.labels(protocol, label),
+                self.errors.labels(protocol, label) if status >= 400 else None,
+                self.latency.labels(protocol),
+            )
+            self._children[key] = children
+        children[0].inc()
+        if children[1] is not None:
+            children[1].inc()
+        children[2].observe(seconds)
+
+    def model_loaded(self, model: str, seconds: float) -> None:
+        """Record how long the model took to load."""
+        self.load_time.labels(model).set(seconds)
+
+    def render(self) -> bytes:
+        """The exposition text of every worker's metrics."""
+        if self.multiprocess:
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)

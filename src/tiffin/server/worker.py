@@ -1,0 +1,82 @@
+"""Gunicorn worker classes running tiffin's ASGI app on uvicorn.
+
+``TiffinWorker`` uses uvloop and httptools when installed (the fast path);
+``TiffinH11Worker`` is pure Python. Gunicorn's SIGTERM triggers uvicorn's
+graceful shutdown: in-flight requests finish (up to ``graceful_timeout``)
+before the worker exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any, ClassVar
+
+from gunicorn.arbiter import Arbiter
+from gunicorn.workers.base import Worker
+from uvicorn.config import Config
+from uvicorn.server import Server
+
+
+class TiffinWorker(Worker):
+    """A gunicorn worker that serves an ASGI app with uvicorn."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": "auto"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, source in (("uvicorn.error", self.log.error_log),
+                             ("uvicorn.access", self.log.access_log)):  # fmt: skip
+            target = logging.getLogger(name)
+            target.handlers = source.handlers
+            target.setLevel(source.level)
+            target.propagate = False
+        self.config = Config(
+            app=None,
+            log_config=None,
+            access_log=bool(self.cfg.accesslog),
+            timeout_keep_alive=self.cfg.keepalive,
+            timeout_notify=self.timeout,
+            timeout_graceful_shutdown=int(self.cfg.graceful_timeout) or None,
+            callback_notify=self._notify,
+            limit_max_requests=self.max_requests or None,
+            forwarded_allow_ips=self.cfg.forwarded_allow_ips,
+            backlog=self.cfg.backlog,
+            **self.CONFIG_KWARGS,
+        )
+
+    def init_signals(self) -> None:
+        """Leave SIGTERM/SIGINT to uvicorn; keep SIGUSR1 (log reopen) from gunicorn."""
+        for sig in self.SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGUSR1, self.handle_usr1)
+        signal.siginterrupt(signal.SIGUSR1, False)
+
+    async def _serve(self) -> None:
+        self.config.app = self.wsgi
+        server = Server(config=self.config)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGQUIT, self.handle_exit, signal.SIGQUIT, None)
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
+
+    def run(self) -> None:
+        """Run the uvicorn server on this worker's event loop until it exits."""
+        factory = self.config.get_loop_factory()
+        if factory is None:
+            asyncio.run(self._serve())
+        else:
+            with asyncio.Runner(loop_factory=factory) as runner:
+                runner.run(self._serve())
+
+    async def _notify(self) -> None:
+        self.notify()
+
+
+class TiffinH11Worker(TiffinWorker):
+    """The pure-Python variant: asyncio's loop and the h11 parser."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "asyncio", "http": "h11"}

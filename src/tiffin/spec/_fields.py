@@ -1,0 +1,161 @@
+"""Field types of the spec: sizes, names, ``module:attr`` references."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "LOG_LEVELS",
+    "NAME_PATTERN",
+    "ByteSize",
+    "EnvName",
+    "EnvValues",
+    "FunctionRef",
+    "LogLevelName",
+    "ModelRef",
+    "Name",
+    "PythonVersion",
+    "VersionLabel",
+    "WorkerClass",
+    "parse_size",
+]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+"""What a model name may look like; it is used in URL paths."""
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_MODULE = rf"{_IDENT}(?:\.{_IDENT})*"
+_MODEL_REF = re.compile(rf"^{_MODULE}(?::{_IDENT})?$")
+_FUNCTION_REF = re.compile(rf"^{_MODULE}:{_IDENT}$")
+_WORKER_CLASS = re.compile(rf"^(?:uvicorn|uvicorn-h11|{_MODULE}\.{_IDENT})$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
+
+
+def parse_size(value: Any) -> int:
+    """Turn ``16MB``, ``512KiB``, ``"2 GB"`` or ``1048576`` into a number of bytes.
+
+    KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB powers of 1024; units are
+    case-insensitive. Anything else raises a ``PydanticCustomError``, which
+    pydantic reports as a validation problem of the field being parsed.
+    """
+    if isinstance(value, bool):
+        raise _size_error(value)
+    if isinstance(value, int):
+        if value < 0:
+            raise _size_error(value)
+        return value
+    if not isinstance(value, str):
+        raise _size_error(value)
+    match = _SIZE.match(value)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise _size_error(value)
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def _size_error(value: Any) -> PydanticCustomError:
+    return _invalid(
+        f"{value!r} is not a size; write a number of bytes or a size like "
+        "'16MB', '512KiB' or '2 GB' (KB/MB/GB = 1000s, KiB/MiB/GiB = 1024s)"
+    )
+
+
+def _invalid(message: str) -> PydanticCustomError:
+    """A validation error whose message pydantic shows as written."""
+    return PydanticCustomError("invalid_value", message)
+
+
+def _matching(regex: re.Pattern[str], advice: str) -> AfterValidator:
+    """A validator accepting strings that match ``regex``, else ``'value' advice``."""
+
+    def check(value: str) -> str:
+        if regex.match(value):
+            return value
+        raise _invalid(f"{value!r} {advice}")
+
+    return AfterValidator(check)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _scalar_to_str(value: Any) -> Any:
+    """YAML reads ``version: 2`` as an int and ``FLAG: true`` as a bool: make them text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if value is None:
+        return ""
+    return value
+
+
+def _number_to_str(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _env_values_to_str(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _scalar_to_str(item) for key, item in value.items()}
+    return value
+
+
+def _quoted_version(value: Any) -> Any:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        raise _invalid(
+            'write the version in quotes, e.g. "3.11" (unquoted, 3.10 reads as the number 3.1)'
+        )
+    return value
+
+
+ByteSize = Annotated[int, BeforeValidator(parse_size)]
+WorkerClass = Annotated[
+    str,
+    _matching(
+        _WORKER_CLASS,
+        "is not 'uvicorn', 'uvicorn-h11' or a dotted path to a gunicorn worker class "
+        "such as 'mypackage.workers.MyWorker'",
+    ),
+]
+Name = Annotated[
+    str,
+    _matching(
+        re.compile(NAME_PATTERN),
+        "is not a valid name: start with a letter or digit and use only "
+        "letters, digits, '.', '_' and '-' (it is used in URLs)",
+    ),
+]
+ModelRef = Annotated[
+    str, _matching(_MODEL_REF, "should look like 'module:ClassName', 'module:function' or 'module'")
+]
+FunctionRef = Annotated[str, _matching(_FUNCTION_REF, "should look like 'module:function'")]
+EnvName = Annotated[str, _matching(_ENV_NAME, "is not an environment variable name")]
+PythonVersion = Annotated[
+    str,
+    BeforeValidator(_quoted_version),
+    _matching(re.compile(r"^3\.\d+$"), 'should look like "3.11"'),
+]
+VersionLabel = Annotated[str, BeforeValidator(_number_to_str)]
+EnvValues = Annotated[dict[str, str], BeforeValidator(_env_values_to_str)]
+LogLevelName = Annotated[LogLevel, BeforeValidator(_lower)]

@@ -1,0 +1,189 @@
+"""The package spec: what a ``tiffin.yaml`` (or ``[tool.tiffin]``) may hold.
+
+Every field carries a description and examples, so the models double as the
+reference documentation of the spec format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tiffin.spec._fields import (
+    ByteSize,
+    EnvName,
+    EnvValues,
+    FunctionRef,
+    LogLevelName,
+    ModelRef,
+    Name,
+    PythonVersion,
+    VersionLabel,
+    WorkerClass,
+)
+
+__all__ = ["ProjectSpec", "ServerSettings"]
+
+
+class ServerSettings(BaseModel):
+    """How the inference server runs: address, processes, limits, logging."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="Address to listen on; use 0.0.0.0 to accept outside connections.",
+        examples=["127.0.0.1", "0.0.0.0"],
+    )
+    port: int = Field(
+        default=8080, ge=1, le=65535, description="TCP port to listen on.", examples=[8080]
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Number of server processes, each holding its own copy of the model.",
+        examples=[1, 4],
+    )
+    threads: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Threads running synchronous model code in each worker; "
+            "1 runs it inline on the event loop."
+        ),
+        examples=[1, 8],
+    )
+    worker_class: WorkerClass = Field(
+        default="uvicorn",
+        description=(
+            "'uvicorn' (uvloop + httptools), 'uvicorn-h11' (pure Python), "
+            "or a dotted path to a gunicorn worker class."
+        ),
+        examples=["uvicorn", "uvicorn-h11", "mypackage.workers.MyWorker"],
+    )
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds a single request may take before it fails with 504.",
+        examples=[60, 2.5],
+    )
+    graceful_timeout: float = Field(
+        default=30.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds in-flight requests get to finish after SIGTERM.",
+        examples=[30],
+    )
+    log_level: LogLevelName = Field(
+        default="info",
+        description="One of critical, error, warning, info, debug (any case).",
+        examples=["info", "DEBUG"],
+    )
+    access_log: bool = Field(default=False, description="Log one line per request.")
+    max_body_size: ByteSize = Field(
+        default=16 * 1024 * 1024,
+        description="Largest request body accepted, in bytes or as a size like '16MB'.",
+        examples=["16MB", "512KiB", "2 GB", 1048576],
+    )
+
+
+class ProjectSpec(BaseModel):
+    """One model package: its code, its environment and how it is served."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    name: Name = Field(
+        description="Model name, used in URL paths: letters, digits, '.', '_' and '-'.",
+        examples=["iris", "churn-model"],
+    )
+    version: VersionLabel = Field(
+        default="1", description="Model version label.", examples=["1", "2024-05"]
+    )
+    description: str = Field(default="", description="One line saying what the model does.")
+    model: ModelRef | None = Field(
+        default=None,
+        description=(
+            "Where the model lives: 'module:Class', 'module:function', or just "
+            "'module' to use the model class found in it."
+        ),
+        examples=["model:IrisClassifier", "mypkg.serve:predict", "model"],
+    )
+    initialize: FunctionRef | None = Field(
+        default=None,
+        description="A 'module:function' called once before the model loads.",
+        examples=["setup:download_weights"],
+    )
+    python_version: PythonVersion = Field(
+        default="3.11",
+        description="Python version of the image, as a quoted string.",
+        examples=["3.11", "3.12"],
+    )
+    requirements: list[str] = Field(
+        default_factory=list,
+        description="pip requirements to install.",
+        examples=[["scikit-learn==1.5.0", "pandas>=2"]],
+    )
+    requirements_file: str | None = Field(
+        default=None,
+        description="A requirements.txt file, relative to the package directory.",
+        examples=["requirements.txt"],
+    )
+    system_packages: list[str] = Field(
+        default_factory=list,
+        description="Debian packages to install in the image.",
+        examples=[["libgomp1"]],
+    )
+    base_image: str | None = Field(
+        default=None,
+        description="Image to build on instead of the default python image.",
+        examples=["python:3.11-slim"],
+    )
+    dockerlines: list[str] = Field(
+        default_factory=list,
+        description="Extra Dockerfile lines added after the requirements are installed.",
+        examples=[["RUN mkdir -p /cache"]],
+    )
+    environment: EnvValues = Field(
+        default_factory=dict,
+        description="Environment variables set in the image and the server.",
+        examples=[{"OMP_NUM_THREADS": "1"}],
+    )
+    secrets: list[EnvName] = Field(
+        default_factory=list,
+        description=(
+            "Names of environment variables whose values are handed to the model "
+            "as its `secrets` mapping."
+        ),
+        examples=[["HF_TOKEN"]],
+    )
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Free-form settings handed to the model as `config`.",
+        examples=[{"threshold": 0.5}],
+    )
+    model_dir: str = Field(
+        default="model",
+        description="Directory of model artifacts, relative to the package directory.",
+    )
+    data_dir: str = Field(
+        default="data", description="Directory of data files, relative to the package directory."
+    )
+    server: ServerSettings = Field(
+        default_factory=ServerSettings, description="How the inference server runs."
+    )
+
+    def resolved_model_dir(self, root: Path) -> Path:
+        """``model_dir`` as a path; a relative one is taken from the package root."""
+        return _resolve(root, self.model_dir)
+
+    def resolved_data_dir(self, root: Path) -> Path:
+        """``data_dir`` as a path; a relative one is taken from the package root."""
+        return _resolve(root, self.data_dir)
+
+
+def _resolve(root: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path(root) / path

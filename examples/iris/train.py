@@ -14,7 +14,8 @@ def main() -> None:
     model = LogisticRegression(max_iter=1000).fit(iris.data, iris.target)
     MODEL_DIR.mkdir(exist_ok=True)
     joblib.dump(model, MODEL_DIR / "model.joblib")
-    print(f"saved {MODEL_DIR / 'model.joblib'} (training accuracy {model.score(iris.data, iris.target):.3f})")
+    accuracy = model.score(iris.data, iris.target)
+    print(f"saved {MODEL_DIR / 'model.joblib'} (training accuracy {accuracy:.3f})")
 
 
 if __name__ == "__main__":

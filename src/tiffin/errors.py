@@ -110,7 +110,8 @@ class UnsupportedMediaType(InferenceError):
 
     def __init__(self, content_type: str, supported: list[str]) -> None:
         super().__init__(
-            f"unsupported Content-Type {content_type!r}; supported: {', '.join(supported)}"
+            f"unsupported Content-Type {content_type!r}; supported: {', '.join(supported)}",
+            hint=f"send the header 'Content-Type: {supported[0]}'" if supported else None,
         )
         self.content_type = content_type
         self.supported = supported

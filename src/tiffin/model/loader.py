@@ -36,14 +36,17 @@ def load(
 
 def build_handle(loaded: LoadedSpec, *, environ: Mapping[str, str] | None = None) -> ModelHandle:
     """Import and check the user's code; return a handle that is not yet instantiated."""
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        environ = os.environ
+        for key, value in loaded.spec.environment.items():
+            os.environ.setdefault(key, value)
     spec = loaded.spec
     name = model_name(spec, environ)
     target, initializer = resolve_targets(loaded)
     if inspect.isclass(target):
         check_model_class(target)
         context = model_context(loaded, environ, name)
-        factory: Callable[[], Any] = partial(_construct, target, context)
+        factory: Callable[[], Any] = partial(_construct, target, context, initializer)
     elif callable(target):
         FunctionModel(target, initializer)  # checks the signatures now, not per worker
         factory = partial(FunctionModel, target, initializer)
@@ -154,7 +157,7 @@ def discover_model(module: ModuleType) -> Any:
         return function
     raise ContractError(
         f"no model class found in {getattr(module, '__file__', module.__name__)}",
-        hint="define a class with a `predict(self, inputs)` method, or a `predict(payload)` function",
+        hint="define a class with a `predict(self, inputs)` method or a `predict(payload)` function",
     )
 
 
@@ -181,7 +184,11 @@ def resolve_model_dir(loaded: LoadedSpec, environ: Mapping[str, str]) -> Path:
     return loaded.spec.resolved_model_dir(loaded.root)
 
 
-def _construct(cls: type, context: dict[str, Any]) -> Any:
+def _construct(
+    cls: type, context: dict[str, Any], initializer: Callable[[], Any] | None = None
+) -> Any:
+    if initializer is not None:
+        initializer()
     wanted = constructor_arguments(cls)
     names = INJECTABLE_ARGS if wanted is None else wanted
     return cls(**{key: context[key] for key in names})

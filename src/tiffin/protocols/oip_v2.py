@@ -33,7 +33,7 @@ def parse_request(request: Request) -> tuple[dict[str, Any], memoryview | None]:
         except ValueError:
             raise InvalidInput(
                 f"Inference-Header-Content-Length is not a number: {header_length!r}"
-            )
+            ) from None
         body, blobs = split_binary_body(request.body, length)
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
         raise InvalidInput('an infer request must be a JSON object with an "inputs" list')

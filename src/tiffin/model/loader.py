@@ -157,7 +157,7 @@ def discover_model(module: ModuleType) -> Any:
         return function
     raise ContractError(
         f"no model class found in {getattr(module, '__file__', module.__name__)}",
-        hint="define a class with a `predict(self, inputs)` method or a `predict(payload)` function",
+        hint="define a class with a `predict(self, inputs)` method, or a `predict(payload)`",
     )
 
 

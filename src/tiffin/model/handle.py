@@ -125,14 +125,24 @@ class ModelHandle:
 
     # -- metadata ----------------------------------------------------------------------------
 
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        """Input tensors the model declares (its ``inputs`` attribute), for V2 metadata."""
+        return list(getattr(self.instance, "inputs", None) or [])
+
+    @property
+    def outputs(self) -> list[dict[str, Any]]:
+        """Output tensors the model declares (its ``outputs`` attribute), for V2 metadata."""
+        return getattr(self.instance, "outputs", None) or []
+
     def metadata(self) -> dict[str, Any]:
         """Open Inference Protocol model metadata; tensors come from ``inputs``/``outputs``."""
         return {
             "name": self.name,
             "versions": [self.version],
             "platform": self.platform,
-            "inputs": list(getattr(self.instance, "inputs", None) or []),
-            "outputs": list(getattr(self.instance, "outputs", None) or []),
+            "inputs": self.inputs,
+            "outputs": list(self.outputs),
         }
 
     def __repr__(self) -> str:

@@ -79,8 +79,10 @@ def resolve_targets(loaded: LoadedSpec) -> tuple[Any, Callable[[], Any] | None]:
 def import_user_module(module_name: str, loaded: LoadedSpec) -> ModuleType:
     """Import ``module_name`` from the package root, turning any failure into ModelLoadError."""
     root = str(loaded.root)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    if root in sys.path:
+        sys.path.remove(root)
+    sys.path.insert(0, root)
+    _forget_shadowed(module_name.split(".")[0], loaded.root)
     try:
         source = loaded.source
         if source is not None and source.suffix == ".py" and source.stem == module_name:
@@ -105,6 +107,19 @@ def import_user_module(module_name: str, loaded: LoadedSpec) -> ModuleType:
         raise ModelLoadError(
             f"importing {module_name!r} raised {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def _forget_shadowed(top_level: str, root: Path) -> None:
+    """Drop a cached module of the same name imported from elsewhere (another package)."""
+    if not ((root / f"{top_level}.py").is_file() or (root / top_level).is_dir()):
+        return
+    cached = sys.modules.get(top_level)
+    origin = getattr(cached, "__file__", None)
+    if cached is None or (origin and Path(origin).resolve().is_relative_to(root.resolve())):
+        return
+    for name in [n for n in sys.modules if n == top_level or n.startswith(top_level + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
 
 
 def _import_file(module_name: str, path: Path) -> ModuleType:

@@ -105,8 +105,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         dp.check(name, version_of(request))
         body, blobs = parse_request(request)
         result = await dp.infer(model_payload(body, blobs))
-        declared = dp.handle.metadata()["outputs"]
-        outputs, binary = select_outputs(named_outputs(result, declared), body)
+        outputs, binary = select_outputs(named_outputs(result, dp.handle.outputs), body)
         response: dict[str, Any] = {"model_name": name, "model_version": dp.handle.version}
         if "id" in body:
             response["id"] = body["id"]

@@ -210,3 +210,21 @@ def test_debug_mode_reloads_when_the_model_changes(tmp_path):
             raise AssertionError(f"no reload:\n{server.log}")
     finally:
         server.stop()
+
+
+def test_model_dir_comes_from_the_environment_and_h11_workers_serve(iris_package, tmp_path):
+    import shutil
+
+    elsewhere = tmp_path / "mounted-model"
+    shutil.copytree(iris_package / "model", elsewhere)
+    package = tmp_path / "iris-without-weights"
+    shutil.copytree(iris_package, package, ignore=shutil.ignore_patterns("model"))
+    server = start_server(package, tmp_path, "--worker-class", "uvicorn-h11",
+                          env={"MODEL_DIR": str(elsewhere)})  # fmt: skip
+    try:
+        server.wait_ready()
+        response = server.client.post("/invocations", json=[[5.1, 3.5, 1.4, 0.2]])
+        assert response.json() == [0]
+        assert "TiffinH11Worker" in server.log
+    finally:
+        server.stop()

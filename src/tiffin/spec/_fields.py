@@ -12,6 +12,7 @@ __all__ = [
     "LOG_LEVELS",
     "NAME_PATTERN",
     "ByteSize",
+    "EntryRef",
     "EnvName",
     "EnvValues",
     "FunctionRef",
@@ -150,6 +151,13 @@ ModelRef = Annotated[
     str, _matching(_MODEL_REF, "should look like 'module:ClassName', 'module:function' or 'module'")
 ]
 FunctionRef = Annotated[str, _matching(_FUNCTION_REF, "should look like 'module:function'")]
+EntryRef = Annotated[
+    str,
+    _matching(
+        re.compile(rf"^(?:{_MODULE}(?::{_IDENT})?|[\w./-]+\.py)$"),
+        "should look like 'module:function', 'module' or a script path like 'train.py'",
+    ),
+]
 EnvName = Annotated[str, _matching(_ENV_NAME, "is not an environment variable name")]
 PythonVersion = Annotated[
     str,

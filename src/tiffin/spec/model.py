@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tiffin.spec._fields import (
     ByteSize,
+    EntryRef,
     EnvName,
     EnvValues,
     FunctionRef,
@@ -115,6 +116,23 @@ class ProjectSpec(BaseModel):
         default=None,
         description="A 'module:function' called once before the model loads.",
         examples=["setup:download_weights"],
+    )
+    train: EntryRef | None = Field(
+        default=None,
+        description=(
+            "The training entry point: 'module:function' (called with no arguments, or with the "
+            "training context if it takes one), or a script such as 'train.py' run as "
+            "SageMaker runs it. Default: the model class's train(ctx) method."
+        ),
+        examples=["trainer:train", "train.py"],
+    )
+    batch: FunctionRef | None = Field(
+        default=None,
+        description=(
+            "A 'module:function' that receives a list of records and returns their results, "
+            "used by `tiffin batch` instead of the model's predict."
+        ),
+        examples=["scorer.main:execute"],
     )
     python_version: PythonVersion = Field(
         default="3.11",

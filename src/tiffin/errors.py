@@ -10,6 +10,8 @@ codes or exit codes. The server maps them to statuses in one table
     ├── SpecError                 a tiffin.yaml / pyproject spec is invalid
     ├── ContractError             a user model class or function breaks the contract
     ├── ModelLoadError            importing the user code or its load() failed
+    ├── PackagingError            tiffin.package() cannot write a package for this model
+    ├── TrainingError             a training job cannot start or its code failed
     └── InferenceError            something went wrong serving one request
         ├── InvalidInput          the request is malformed (bad JSON, shape, datatype...)
         │   └── PayloadTooLarge   the body exceeds max_body_size
@@ -31,11 +33,13 @@ __all__ = [
     "ModelNotFound",
     "ModelNotReady",
     "NotAcceptable",
+    "PackagingError",
     "PayloadTooLarge",
     "PredictionFailed",
     "PredictionTimeout",
     "SpecError",
     "TiffinError",
+    "TrainingError",
     "UnsupportedMediaType",
 ]
 
@@ -83,6 +87,18 @@ class ContractError(TiffinError):
 
 class ModelLoadError(TiffinError):
     """The user's code could not be imported, constructed or loaded."""
+
+
+class TrainingError(TiffinError):
+    """A training job's layout, configuration or user code failed."""
+
+
+class PackagingError(TiffinError):
+    """A model object or saved-model file cannot be packaged, or the target is unusable.
+
+    Raised for an object no framework adapter recognises, a target directory that is not
+    empty, a file suffix no adapter reads, or a missing optional dependency.
+    """
 
 
 class InferenceError(TiffinError):

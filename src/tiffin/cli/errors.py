@@ -9,13 +9,23 @@ from typing import Any, TypeVar
 
 import click
 
-from tiffin.errors import ContractError, InferenceError, ModelLoadError, SpecError, TiffinError
+from tiffin.errors import (
+    ContractError,
+    InferenceError,
+    ModelLoadError,
+    PackagingError,
+    SpecError,
+    TiffinError,
+    TrainingError,
+)
 
 EXIT_CODE_BY_ERROR: dict[type[TiffinError], int] = {
     SpecError: 2,
+    PackagingError: 2,
     ContractError: 3,
     ModelLoadError: 3,
     InferenceError: 4,
+    TrainingError: 1,
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,6 +8,7 @@ from tiffin import __version__
 from tiffin.cli.init import init
 from tiffin.cli.predict import predict
 from tiffin.cli.serve import serve
+from tiffin.cli.train import train
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,6 +27,7 @@ def cli() -> None:
 cli.add_command(init)
 cli.add_command(serve)
 cli.add_command(predict)
+cli.add_command(train)
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ def build_handle(loaded: LoadedSpec, *, environ: Mapping[str, str] | None = None
     if inspect.isclass(target):
         check_model_class(target)
         context = model_context(loaded, environ, name)
-        factory: Callable[[], Any] = partial(_construct, target, context, initializer)
+        factory: Callable[[], Any] = partial(construct_model, target, context, initializer)
     elif callable(target):
         FunctionModel(target, initializer)  # checks the signatures now, not per worker
         factory = partial(FunctionModel, target, initializer)
@@ -199,9 +199,10 @@ def resolve_model_dir(loaded: LoadedSpec, environ: Mapping[str, str]) -> Path:
     return loaded.spec.resolved_model_dir(loaded.root)
 
 
-def _construct(
+def construct_model(
     cls: type, context: dict[str, Any], initializer: Callable[[], Any] | None = None
 ) -> Any:
+    """Instantiate a model class with the context values its constructor names."""
     if initializer is not None:
         initializer()
     wanted = constructor_arguments(cls)

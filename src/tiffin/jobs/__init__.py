@@ -1,0 +1,1 @@
+"""Jobs that run a package outside the server: training and batch prediction."""

@@ -9,8 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from tiffin.errors import SpecError
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+from tiffin.spec import NAME_PATTERN
 
 INIT_FILES = {
     "tiffin.yaml.jinja": "tiffin.yaml",
@@ -31,7 +30,7 @@ def class_name_for(name: str) -> str:
 
 def write_new_package(name: str, target: Path, *, force: bool = False) -> list[Path]:
     """Render the init templates into ``target``; refuse a non-empty directory unless forced."""
-    if not NAME_PATTERN.match(name):
+    if not re.match(NAME_PATTERN, name):
         raise SpecError(
             f"invalid package name {name!r}: use letters, digits, '.', '_' and '-'",
             hint="e.g. tiffin init iris-classifier",

@@ -6,10 +6,20 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ModelHandle", "__version__", "errors", "load"]
+__all__ = [
+    "ModelHandle",
+    "Package",
+    "__version__",
+    "build_image",
+    "errors",
+    "load",
+    "package",
+]
 
 if TYPE_CHECKING:
+    from tiffin.build.builder import BuiltImage
     from tiffin.model.handle import ModelHandle
+    from tiffin.packaging import Package, package
 
 
 def load(path: Any = ".", **kwargs: Any) -> ModelHandle:
@@ -23,11 +33,26 @@ def load(path: Any = ".", **kwargs: Any) -> ModelHandle:
     return _load(path, **kwargs)
 
 
+def build_image(path: Any = ".", **kwargs: Any) -> BuiltImage:
+    """Build the container image of a package, setuptools project or sdist; return it.
+
+    ``tiffin.build_image("iris", tag="iris:1", engine="podman", hermetic=True)``; see
+    :func:`tiffin.build.builder.build_image` for every option.
+    """
+    from tiffin.build.builder import build_image as _build_image
+
+    return _build_image(path, **kwargs)
+
+
 def __getattr__(name: str) -> Any:
     if name == "ModelHandle":
         from tiffin.model.handle import ModelHandle
 
         return ModelHandle
+    if name in ("Package", "package"):
+        import tiffin.packaging
+
+        return getattr(tiffin.packaging, name)
     if name == "errors":
         import tiffin.errors
 

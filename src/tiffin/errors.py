@@ -12,6 +12,16 @@ codes or exit codes. The server maps them to statuses in one table
     ├── ModelLoadError            importing the user code or its load() failed
     ├── PackagingError            tiffin.package() cannot write a package for this model
     ├── TrainingError             a training job cannot start or its code failed
+    ├── BatchError                a batch prediction job cannot run or stopped
+    │   ├── BatchInputError       an input is missing, unreadable or of an unknown type
+    │   ├── OutputConflict        the output dir holds a different job's outputs
+    │   └── RecordFailed          a record could not be read or scored (--on-error fail)
+    ├── ImageError                building, running or pushing a container image failed
+    │   ├── EngineNotFound        no container engine (docker, podman, buildah) is usable
+    │   ├── RequirementUnavailable  a requirement has no wheel for the image (hermetic builds)
+    │   ├── BuildError            the engine's build failed at a step (step, last output lines)
+    │   │   └── BaseImageUnavailable  the base image cannot be pulled
+    │   └── PushError             the engine could not push the image
     └── InferenceError            something went wrong serving one request
         ├── InvalidInput          the request is malformed (bad JSON, shape, datatype...)
         │   └── PayloadTooLarge   the body exceeds max_body_size
@@ -26,17 +36,27 @@ codes or exit codes. The server maps them to statuses in one table
 from __future__ import annotations
 
 __all__ = [
+    "BaseImageUnavailable",
+    "BatchError",
+    "BatchInputError",
+    "BuildError",
     "ContractError",
+    "EngineNotFound",
+    "ImageError",
     "InferenceError",
     "InvalidInput",
     "ModelLoadError",
     "ModelNotFound",
     "ModelNotReady",
     "NotAcceptable",
+    "OutputConflict",
     "PackagingError",
     "PayloadTooLarge",
     "PredictionFailed",
     "PredictionTimeout",
+    "PushError",
+    "RecordFailed",
+    "RequirementUnavailable",
     "SpecError",
     "TiffinError",
     "TrainingError",
@@ -99,6 +119,105 @@ class PackagingError(TiffinError):
     Raised for an object no framework adapter recognises, a target directory that is not
     empty, a file suffix no adapter reads, or a missing optional dependency.
     """
+
+
+class ImageError(TiffinError):
+    """Building, running or pushing a container image failed."""
+
+
+class EngineNotFound(ImageError):
+    """No container engine is installed, or the one asked for cannot be used."""
+
+    def __init__(self, wanted: str | None = None, reason: str | None = None) -> None:
+        if wanted:
+            message = f"container engine {wanted!r} cannot be used: {reason or 'not installed'}"
+        else:
+            message = "no container engine found: install docker, podman or buildah"
+        super().__init__(
+            message,
+            hint="without an engine, run the model in this process: `tiffin serve PATH` "
+            "(and `tiffin train`, `tiffin batch`)",
+        )
+        self.wanted = wanted
+        self.reason = reason
+
+
+class RequirementUnavailable(ImageError):
+    """A requirement cannot be resolved to wheels for the image's Python and platform."""
+
+    def __init__(self, requirement: str, target: str, reason: str, *, exists: bool | None) -> None:
+        if exists is False:
+            message = f"requirement {requirement!r} does not exist on the package index"
+            hint = "check its spelling in the requirements"
+        else:
+            message = f"requirement {requirement!r} has no wheel for {target}"
+            hint = (
+                "pin a version that ships wheels for that Python and platform, or pass "
+                "--no-hermetic to let the engine build it from source"
+            )
+        super().__init__(f"{message} ({reason})" if reason else message, hint=hint)
+        self.requirement = requirement
+        self.target = target
+        self.reason = reason
+
+
+class BuildError(ImageError):
+    """The engine's build failed. ``step`` is where (``"7/12"``), ``output`` its last lines."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: str | None = None,
+        instruction: str | None = None,
+        output: tuple[str, ...] = (),
+        log_file: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        details = [message]
+        if output:
+            details.append("last output:")
+            details.extend(f"  {line}" for line in output)
+        if log_file:
+            details.append(f"full log: {log_file}")
+        super().__init__("\n".join(details), hint=hint)
+        self.summary = message
+        self.step = step
+        self.instruction = instruction
+        self.output = output
+        self.log_file = log_file
+
+
+class BaseImageUnavailable(BuildError):
+    """The base image of the build cannot be pulled."""
+
+    def __init__(self, image: str, *, output: tuple[str, ...] = (), log_file: str | None = None):
+        super().__init__(
+            f"cannot pull the base image {image!r}",
+            step="1",
+            instruction=f"FROM {image}",
+            output=output,
+            log_file=log_file,
+            hint="use an image you have or can pull: set base_image in tiffin.yaml, or pass "
+            "--base-image IMAGE (or set TIFFIN_BASE_IMAGE)",
+        )
+        self.image = image
+
+
+class PushError(ImageError):
+    """The engine could not push an image to a registry."""
+
+    def __init__(self, image: str, destination: str, output: tuple[str, ...] = ()) -> None:
+        lines = [f"pushing {image} to {destination} failed"]
+        lines.extend(f"  {line}" for line in output)
+        super().__init__(
+            "\n".join(lines),
+            hint="check the registry address and that you are logged in; a local registry "
+            "without TLS needs --no-tls-verify",
+        )
+        self.image = image
+        self.destination = destination
+        self.output = output
 
 
 class InferenceError(TiffinError):
@@ -181,3 +300,41 @@ class PredictionFailed(InferenceError):
         super().__init__(f"{stage} raised {type(exc).__name__}: {exc}")
         self.stage = stage
         self.exc_type = type(exc).__name__
+
+
+class BatchError(TiffinError):
+    """A batch prediction job cannot run, or stopped before it finished."""
+
+
+class BatchInputError(BatchError):
+    """An input of a batch job is missing, unreadable, too large or of an unknown type."""
+
+
+class OutputConflict(BatchError):
+    """The output directory holds the outputs of a different batch job."""
+
+    def __init__(self, manifest: str, reason: str) -> None:
+        super().__init__(
+            f"{manifest} belongs to a different batch job ({reason})",
+            hint="use another --output directory, or pass --restart to discard it and start over",
+        )
+        self.manifest = manifest
+        self.reason = reason
+
+
+class RecordFailed(BatchError):
+    """A record of a batch job could not be read or scored, and the policy is to stop.
+
+    ``line`` is the 1-based line (CSV, JSON lines) or row (Parquet) in ``file``.
+    """
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(
+            f"{where}: {message}",
+            hint="finished parts are kept: fix the cause and rerun, or use "
+            "--on-error skip|record to go past bad records",
+        )
+        self.file = file
+        self.line = line
+        self.reason = message

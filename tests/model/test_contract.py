@@ -188,4 +188,12 @@ def test_async_pipeline_runs_in_process(tmp_path):
 
 
 def test_public_api_does_not_drift():
-    assert sorted(tiffin.__all__) == ["ModelHandle", "__version__", "errors", "load"]
+    assert sorted(tiffin.__all__) == [
+        "ModelHandle",
+        "Package",
+        "__version__",
+        "build_image",
+        "errors",
+        "load",
+        "package",
+    ]

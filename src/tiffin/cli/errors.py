@@ -10,10 +10,14 @@ from typing import Any, TypeVar
 import click
 
 from tiffin.errors import (
+    BatchError,
     ContractError,
+    EngineNotFound,
+    ImageError,
     InferenceError,
     ModelLoadError,
     PackagingError,
+    RecordFailed,
     SpecError,
     TiffinError,
     TrainingError,
@@ -26,6 +30,10 @@ EXIT_CODE_BY_ERROR: dict[type[TiffinError], int] = {
     ModelLoadError: 3,
     InferenceError: 4,
     TrainingError: 1,
+    BatchError: 5,
+    RecordFailed: 4,
+    ImageError: 6,
+    EngineNotFound: 7,
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

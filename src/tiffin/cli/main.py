@@ -5,8 +5,14 @@ from __future__ import annotations
 import click
 
 from tiffin import __version__
+from tiffin.cli.batch import batch
+from tiffin.cli.build import build
+from tiffin.cli.dockerfile import dockerfile
 from tiffin.cli.init import init
+from tiffin.cli.package import package
 from tiffin.cli.predict import predict
+from tiffin.cli.push import push
+from tiffin.cli.run import run
 from tiffin.cli.serve import serve
 from tiffin.cli.train import train
 
@@ -21,13 +27,20 @@ def cli() -> None:
       tiffin init iris          write a working model package
       tiffin serve iris         serve it over every protocol on :8080
       tiffin predict iris --data '[[5.1, 3.5, 1.4, 0.2]]'
+      tiffin package model.joblib iris_pkg   package a saved model
     """
 
 
 cli.add_command(init)
 cli.add_command(serve)
 cli.add_command(predict)
+cli.add_command(package)
 cli.add_command(train)
+cli.add_command(batch)
+cli.add_command(build)
+cli.add_command(dockerfile)
+cli.add_command(run)
+cli.add_command(push)
 
 
 def main() -> None:

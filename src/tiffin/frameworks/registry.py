@@ -18,13 +18,22 @@ def register_framework(cls: type[Framework]) -> type[Framework]:
     return cls
 
 
+def _load_adapters() -> None:
+    """Import the built-in adapter modules before the first lookup (see ``load_adapters``)."""
+    from tiffin.frameworks import load_adapters
+
+    load_adapters()
+
+
 def registered_frameworks() -> list[type[Framework]]:
     """Every registered adapter, in detection order."""
+    _load_adapters()
     return sorted(_FRAMEWORKS.values(), key=lambda cls: (cls.priority, cls.name))
 
 
 def get_framework(name: str) -> Framework:
     """The adapter registered under ``name``; KeyError lists the known names."""
+    _load_adapters()
     try:
         return _FRAMEWORKS[name]()
     except KeyError:

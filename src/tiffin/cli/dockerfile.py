@@ -1,0 +1,46 @@
+"""``tiffin dockerfile``: render a package's build context without building it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from tiffin.cli.errors import handle_errors
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(exists=True))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False),
+    help="Write the whole build context (wheels included) here instead of printing the "
+    "Dockerfile; then `docker build DIR` builds it.",
+)
+@click.option(
+    "--hermetic/--no-hermetic",
+    default=True,
+    show_default=True,
+    help="Put every wheel into the context (with --output).",
+)
+@click.option("--base-image", help="Base image [TIFFIN_BASE_IMAGE, base_image, python:X.Y-slim].")
+@handle_errors
+def dockerfile(path: str, output: str | None, hermetic: bool, base_image: str | None) -> None:
+    """Print the Dockerfile tiffin renders for the package in PATH, or write its context."""
+    from tiffin.build.builder import cache_dir, plan_for
+    from tiffin.build.context import prepare_context, write_context
+    from tiffin.build.plan import BuildOptions
+    from tiffin.build.selfwheel import installed
+
+    options = BuildOptions(base_image=base_image, hermetic=hermetic)
+    with tempfile.TemporaryDirectory(prefix="tiffin-dockerfile-") as tmp:
+        plan = plan_for(path, options, workdir=Path(tmp))
+        if output is None:
+            write_context(plan, Path(tmp) / "context", installed().requirements)
+            click.echo((Path(tmp) / "context" / "Dockerfile").read_text(), nl=False)
+            return
+        say = lambda message: click.echo(f"tiffin: {message}", err=True)  # noqa: E731
+        prepare_context(plan, Path(output), cache_dir(), say=say)
+    click.echo(f"tiffin: wrote the build context of {plan.tag} to {output}", err=True)

@@ -1,0 +1,119 @@
+"""``tiffin run``: run an image (or a package, built first) in one of its modes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from tiffin.cli.errors import handle_errors
+from tiffin.cli.train import parse_pairs
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("target", metavar="IMAGE|PATH")
+@click.argument("mode", type=click.Choice(["serve", "train", "batch"]), default="serve")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--port",
+    "-p",
+    "publish",
+    default="8080",
+    show_default=True,
+    metavar="[ADDRESS:]PORT",
+    help="serve: host port (on 127.0.0.1 by default).",
+)
+@click.option(
+    "--channel",
+    "-c",
+    "channels",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="train, batch: mounted read-only at /opt/ml/input/data/NAME. Repeatable.",
+)
+@click.option(
+    "--hp",
+    "hyperparameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="train: a hyperparameter (input/config/hyperparameters.json). Repeatable.",
+)
+@click.option(
+    "--model-dir",
+    type=click.Path(file_okay=False),
+    help="Mounted at /opt/ml/model: read by serve and batch, written by train.",
+)
+@click.option(
+    "--ml-dir",
+    type=click.Path(file_okay=False),
+    help="train, batch: the host directory mounted as /opt/ml [a new temp dir].",
+)
+@click.option(
+    "--env",
+    "-e",
+    "env",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An environment variable for the container. Repeatable.",
+)
+@click.option("--engine", help="docker, podman or buildah [TIFFIN_ENGINE, else installed].")
+@click.option("--base-image", help="When PATH is a package: the base image to build on.")
+@handle_errors
+def run(
+    target: str,
+    mode: str,
+    args: tuple[str, ...],
+    publish: str,
+    channels: tuple[str, ...],
+    hyperparameters: tuple[str, ...],
+    model_dir: str | None,
+    ml_dir: str | None,
+    env: tuple[str, ...],
+    engine: str | None,
+    base_image: str | None,
+) -> None:
+    """Run IMAGE (or build the package at PATH, then run it) as `serve`, `train` or `batch`.
+
+    Arguments after the mode (after `--`) go to the container's `tiffin serve|train|batch`.
+
+    \b
+      tiffin run iris:1 -p 9000
+      tiffin run iris:1 train --channel train=./data --hp C=0.5 --model-dir ./model
+      tiffin run iris:1 batch --channel input=./records -- --on-error skip
+    """
+    from tiffin.build.engines import select_engine
+    from tiffin.build.run import RunRequest, run_command
+
+    chosen = select_engine(engine)
+    image = _image(target, chosen, base_image)
+    request = RunRequest(
+        image=image,
+        mode=mode,
+        args=args,
+        publish=publish,
+        channels={k: Path(v) for k, v in parse_pairs(channels, "--channel").items()},
+        hyperparameters=parse_pairs(hyperparameters, "--hp"),
+        model_dir=Path(model_dir) if model_dir else None,
+        ml_dir=Path(ml_dir) if ml_dir else None,
+        env=parse_pairs(env, "--env"),
+    )
+    try:
+        command = run_command(chosen, request)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--port") from exc
+    click.echo(f"tiffin: {' '.join(command.argv)}", err=True)
+    status = subprocess.call(command.argv)
+    if command.ml_dir is not None:
+        click.echo(f"tiffin: /opt/ml was {command.ml_dir} (model/, output/)", err=True)
+    sys.exit(status)
+
+
+def _image(target: str, engine: object, base_image: str | None) -> str:
+    """``target`` itself, or the image built from it when it names a package on disk."""
+    if not Path(target).exists():
+        return target
+    from tiffin.build.builder import build_image
+
+    return build_image(target, engine=engine, base_image=base_image).tag  # type: ignore[arg-type]

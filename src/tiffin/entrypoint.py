@@ -1,0 +1,177 @@
+"""The entrypoint of every tiffin image; it dispatches on its first argument.
+
+::
+
+    docker run IMAGE                -> serve (the default CMD of most images)
+    docker run IMAGE serve          -> every protocol on 0.0.0.0:8080, or $SAGEMAKER_BIND_TO_PORT
+    docker run IMAGE train          -> SageMaker training under /opt/ml; the model goes to
+                                       /opt/ml/model
+    docker run IMAGE batch [OPTS]   -> tiffin batch: /opt/ml/input/data/<channel> ->
+                                       /opt/ml/output/data (TIFFIN_BATCH_INPUT/_OUTPUT/_CHANNEL)
+    docker run IMAGE healthcheck    -> exit 0 when /ping answers 200 (the HEALTHCHECK)
+    docker run IMAGE CMD ...        -> any other command, run as it is (bash, python...)
+
+Options after the mode go to ``tiffin serve|train|batch``. The process is replaced
+(exec), so signals (SIGTERM from ``docker stop`` or SageMaker) reach tiffin directly.
+Only the standard library is imported here: the HEALTHCHECK runs this module often.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+APP_DIR = "/opt/tiffin/app"
+ML_DIR = "/opt/ml"
+PORT_VARIABLES = ("TIFFIN_PORT", "HTTP_PORT", "SAGEMAKER_BIND_TO_PORT")
+DEFAULT_PORT = "8080"
+SAGEMAKER_SETTINGS = {
+    "SAGEMAKER_MODEL_SERVER_WORKERS": "TIFFIN_WORKERS",
+    "SAGEMAKER_MODEL_SERVER_TIMEOUT": "TIFFIN_TIMEOUT",
+}
+MODE_FILE = Path(tempfile.gettempdir()) / "tiffin-mode"
+USAGE = __doc__.split("::")[1].split("Options")[0] if __doc__ else ""
+
+Command = tuple[list[str], dict[str, str]]
+
+
+class Refused(Exception):
+    """The container cannot start in this mode; the message says why."""
+
+
+def serve_command(args: list[str], environ: Mapping[str, str]) -> Command:
+    """``tiffin serve APP`` on port 8080 unless a port variable says otherwise."""
+    env = dict(environ)
+    if not any(env.get(name, "").strip() for name in PORT_VARIABLES):
+        env["TIFFIN_PORT"] = DEFAULT_PORT
+    for sagemaker, tiffin in SAGEMAKER_SETTINGS.items():
+        if env.get(sagemaker, "").strip() and not env.get(tiffin, "").strip():
+            env[tiffin] = env[sagemaker]
+    return ["serve", _app(env), *args], env
+
+
+def train_command(args: list[str], environ: Mapping[str, str]) -> Command:
+    """``tiffin train APP`` in the SageMaker tree (``/opt/ml`` or ``$SAGEMAKER_BASE_DIR``)."""
+    env = dict(environ)
+    base = Path(env.setdefault("SAGEMAKER_BASE_DIR", ML_DIR))
+    for directory in (base / "model", base / "output"):
+        if directory.exists() and not os.access(directory, os.W_OK):
+            raise Refused(
+                f"{directory} is not writable by uid {os.getuid()}: run the container as "
+                "the owner of the mounted directory (`tiffin run` does: --user UID:GID), "
+                "or make it writable"
+            )
+    return ["train", _app(env), *args], env
+
+
+def batch_command(args: list[str], environ: Mapping[str, str]) -> Command:
+    """``tiffin batch APP --input ... --output ...`` with the container's conventions."""
+    env = dict(environ)
+    extra = list(args)
+    if not _has_option(extra, "--input", "-i"):
+        extra += ["--input", batch_input(env)]
+    if not _has_option(extra, "--output", "-o"):
+        base = Path(env.get("SAGEMAKER_BASE_DIR", ML_DIR))
+        extra += ["--output", env.get("TIFFIN_BATCH_OUTPUT") or str(base / "output" / "data")]
+    return ["batch", _app(env), *extra], env
+
+
+def batch_input(environ: Mapping[str, str]) -> str:
+    """``TIFFIN_BATCH_INPUT``, else the channel ``TIFFIN_BATCH_CHANNEL`` (or the only one)."""
+    if environ.get("TIFFIN_BATCH_INPUT"):
+        return environ["TIFFIN_BATCH_INPUT"]
+    data = Path(environ.get("SAGEMAKER_BASE_DIR", ML_DIR)) / "input" / "data"
+    channel = environ.get("TIFFIN_BATCH_CHANNEL")
+    if channel:
+        return str(data / channel)
+    channels = sorted(p.name for p in data.iterdir() if p.is_dir()) if data.is_dir() else []
+    if len(channels) == 1:
+        return str(data / channels[0])
+    if not channels:
+        raise Refused(
+            f"no input: mount a directory at {data}/<channel> "
+            "(tiffin run IMAGE batch --channel input=DIR), or set TIFFIN_BATCH_INPUT"
+        )
+    raise Refused(
+        f"several channels in {data} ({', '.join(channels)}): "
+        "set TIFFIN_BATCH_CHANNEL to the one to score"
+    )
+
+
+def _has_option(args: list[str], *names: str) -> bool:
+    return any(arg in names or arg.startswith(tuple(f"{n}=" for n in names)) for arg in args)
+
+
+def _app(environ: Mapping[str, str]) -> str:
+    return environ.get("TIFFIN_APP") or APP_DIR
+
+
+MODES = {"serve": serve_command, "train": train_command, "batch": batch_command}
+
+
+def healthcheck(environ: Mapping[str, str], timeout: float = 4.0) -> int:
+    """0 when the server answers ``/ping`` with 200, or when the container is not serving."""
+    try:
+        mode = MODE_FILE.read_text().strip()
+    except OSError:
+        mode = "serve"
+    if mode != "serve":
+        return 0
+    port = next(
+        (environ[n].strip() for n in PORT_VARIABLES if environ.get(n, "").strip()), DEFAULT_PORT
+    )
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=timeout) as answer:
+            return 0 if answer.status == 200 else 1
+    except (urllib.error.URLError, OSError):
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch on the first argument; returns only on error (or for healthcheck/help)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    mode, rest = (args[0], args[1:]) if args else ("serve", [])
+    if mode == "healthcheck":
+        return healthcheck(os.environ)
+    if mode in ("help", "-h", "--help"):
+        print(f"modes:{USAGE}")
+        return 0
+    if mode not in MODES:
+        return _exec_other(args)
+    try:
+        tiffin_args, env = MODES[mode](rest, os.environ)
+    except Refused as exc:
+        print(f"tiffin: {exc}", file=sys.stderr)
+        return 2
+    _remember(mode)
+    os.execve(sys.executable, [sys.executable, "-m", "tiffin", *tiffin_args], env)
+    return 1  # pragma: no cover - exec does not return
+
+
+def _exec_other(args: list[str]) -> int:
+    try:
+        os.execvp(args[0], args)
+    except OSError as exc:
+        print(
+            f"tiffin: {args[0]!r} is neither a mode (serve, train, batch) nor a command: "
+            f"{exc.strerror or exc}\nmodes:{USAGE}",
+            file=sys.stderr,
+        )
+        return 2
+    return 1  # pragma: no cover - exec does not return
+
+
+def _remember(mode: str) -> None:
+    """Tell the HEALTHCHECK which mode runs (only ``serve`` has a /ping to check)."""
+    with contextlib.suppress(OSError):
+        MODE_FILE.write_text(mode)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

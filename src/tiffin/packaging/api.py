@@ -1,0 +1,164 @@
+"""``tiffin.package(model, target_dir)``: turn an in-memory model into a package directory."""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tiffin.errors import PackagingError
+from tiffin.frameworks import Framework, detect_framework, get_framework, registered_frameworks
+from tiffin.packaging.contents import DataFiles, Manifest, data_file_pairs, write_contents
+from tiffin.packaging.package import SERVING_MODULE, Package
+from tiffin.packaging.requirements import infer_requirements
+from tiffin.packaging.writer import check_target, staging
+from tiffin.spec import ProjectSpec
+
+
+def package(
+    model: Any,
+    target_dir: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    requirements: list[str] | None = None,
+    data_files: DataFiles | None = None,
+    python_version: str | None = None,
+    overwrite: bool = False,
+    probabilities: bool = False,
+    framework: str | None = None,
+) -> Package:
+    """Write ``model`` as a package directory at ``target_dir`` and return the Package.
+
+    The directory holds ``tiffin.yaml``, ``serving.py`` (an editable model class),
+    ``model/`` (the model in its framework's own format), ``data/`` (``data_files``),
+    a pinned ``requirements.txt``, a ``README.md`` and ``.tiffin/package.json``.
+
+    Args:
+        model: a fitted model object (scikit-learn, xgboost, lightgbm, pytorch, keras,
+            onnx), or any object with a ``predict`` method or any callable (cloudpickle).
+        target_dir: where to write; must not exist or be empty, unless ``overwrite``.
+        name: the model's name in URLs; defaults to the target directory's name.
+        requirements: pip requirements added to the inferred pins (and replacing a pin
+            of the same name), e.g. ``["pandas>=2"]``.
+        data_files: paths copied into ``data/``, or ``{name: path}``.
+        python_version: the image's Python, e.g. ``"3.11"``; defaults to the running one.
+        overwrite: replace a non-empty ``target_dir`` (atomically).
+        probabilities: also return class probabilities (``predict_proba``).
+        framework: the adapter to use (e.g. ``"generic"``) instead of detecting it.
+
+    Raises:
+        PackagingError: no adapter recognises ``model``, ``target_dir`` is not empty, ...
+    """
+    target = Path(target_dir).expanduser().absolute()
+    adapter = choose_framework(model, framework)
+    check_target(target, overwrite=overwrite)
+    data = data_file_pairs(data_files)
+    manifest = _manifest(model, target, adapter, name, python_version, probabilities,
+                         requirements or [])  # fmt: skip
+    with staging(target, overwrite=overwrite) as root:
+        (root / "model").mkdir()
+        (root / "data").mkdir()
+        artifact = adapter.save(model, root / "model", probabilities=probabilities)
+        write_contents(root, manifest, artifact, data)
+    return Package(target)
+
+
+def choose_framework(model: Any, name: str | None = None) -> Framework:
+    """The adapter named ``name``, or the first that recognises ``model``."""
+    if name is not None:
+        try:
+            adapter = get_framework(name)
+        except KeyError as exc:
+            raise PackagingError(str(exc.args[0])) from None
+        if not adapter.detects(model):
+            raise PackagingError(f"the {name} adapter does not handle {_describe(model)}",
+                                 hint="leave out framework= to detect it")  # fmt: skip
+        return adapter
+    adapter = detect_framework(model)
+    if adapter is None:
+        raise unsupported(model)
+    return adapter
+
+
+def unsupported(model: Any) -> PackagingError:
+    """The error for an object no adapter recognises: what it is, and how to wrap it."""
+    why = (
+        "it is a class, not an instance"
+        if inspect.isclass(model)
+        else "it has no predict method and is not callable"
+    )
+    known = ", ".join(cls.name for cls in registered_frameworks())
+    return PackagingError(
+        f"cannot package {_describe(model)}: {why}, and no framework adapter ({known}) "
+        "recognises it",
+        hint="wrap it in a model class (class MyModel: def load(self): ...; "
+        "def predict(self, inputs): ...) and `tiffin serve` a file holding it; "
+        "or package an object with a predict(inputs) method",
+    )
+
+
+def _manifest(
+    model: Any,
+    target: Path,
+    adapter: Framework,
+    name: str | None,
+    python_version: str | None,
+    probabilities: bool,
+    extra: list[str],
+) -> Manifest:
+    name = name or default_name(model, target)
+    python_version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
+    class_name = class_name_for(model)
+    _validate(name, python_version, class_name)
+    width = getattr(model, "n_features_in_", None)
+    return Manifest(
+        name=name,
+        directory=target.name,
+        class_name=class_name,
+        python_version=python_version,
+        framework=adapter,
+        model_type=f"{type(model).__module__}.{type(model).__qualname__}",
+        probabilities=probabilities,
+        requirements=infer_requirements(model, adapter, extra),
+        example_width=width if isinstance(width, int) else None,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def default_name(model: Any, target: Path) -> str:
+    """The target directory's name made URL-safe, else the model's class name, lowercased."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", target.name).strip("-._")
+    return name or re.sub(r"[^A-Za-z0-9]+", "", type(model).__name__).lower() or "model"
+
+
+def class_name_for(model: Any) -> str:
+    """The generated class's name: ``Pipeline`` -> ``PipelineModel``, ``Iris`` -> ``IrisModel``,
+    and ``IrisModel`` -> ``ServedIrisModel``."""
+    base = re.sub(r"\W+", "", type(model).__name__) or "Custom"
+    base = base[0].upper() + base[1:]
+    return f"Served{base}" if base.endswith("Model") else f"{base}Model"
+
+
+def _validate(name: str, python_version: str, class_name: str) -> None:
+    values = {"name": name, "python_version": python_version,
+              "model": f"{SERVING_MODULE}:{class_name}"}  # fmt: skip
+    try:
+        ProjectSpec(**values)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = str(problem["loc"][0])
+        raise PackagingError(
+            f"invalid {field} {values.get(field)!r}: {problem['msg']}",
+            hint="see docs/spec.md for what a spec accepts",
+        ) from None
+
+
+def _describe(model: Any) -> str:
+    kind = model if inspect.isclass(model) else type(model)
+    return f"{kind.__qualname__} (from module {kind.__module__})"

@@ -139,3 +139,17 @@ def test_a_truncated_model_is_an_error_naming_the_file(classifier, rows, tmp_pat
         run_class(render_class(adapter, artifact, "xgboost"), tmp_path, rows)
     with pytest.raises(ModelLoadError, match=rf"model\.{suffix}"):
         adapter.load_file(path)
+
+
+def test_package_forwards_adapter_options(classifier, rows, tmp_path) -> None:
+    import tiffin
+
+    package = tiffin.package(classifier, tmp_path / "ubj", options={"file_format": "ubj"})
+    assert (package.path / "model" / "model.ubj").is_file()
+    assert not (package.path / "model" / "model.json").exists()
+    assert_same(package.predict(rows), classifier.predict(np.asarray(rows)))
+    with pytest.raises(PackagingError) as caught:
+        tiffin.package(classifier, tmp_path / "bad", options={"compression": "zstd"})
+    assert "takes no option 'compression'" in str(caught.value)
+    assert "file_format" in caught.value.hint
+    assert not (tmp_path / "bad").exists()

@@ -7,6 +7,7 @@ import inspect
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def package(
     overwrite: bool = False,
     probabilities: bool = False,
     framework: str | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Package:
     """Write ``model`` as a package directory at ``target_dir`` and return the Package.
 
@@ -51,12 +53,15 @@ def package(
         overwrite: replace a non-empty ``target_dir`` (atomically).
         probabilities: also return class probabilities (``predict_proba``).
         framework: the adapter to use (e.g. ``"generic"``) instead of detecting it.
+        options: adapter options, e.g. ``{"file_format": "ubj"}`` (xgboost) or
+            ``{"file_format": "state_dict"}`` (pytorch); see docs/frameworks.md.
 
     Raises:
         PackagingError: no adapter recognises ``model``, ``target_dir`` is not empty, ...
     """
     target = Path(target_dir).expanduser().absolute()
     adapter = choose_framework(model, framework)
+    save_options = check_options(adapter, options or {})
     check_target(target, overwrite=overwrite)
     data = data_file_pairs(data_files)
     manifest = _manifest(model, target, adapter, name, python_version, probabilities,
@@ -64,9 +69,30 @@ def package(
     with staging(target, overwrite=overwrite) as root:
         (root / "model").mkdir()
         (root / "data").mkdir()
-        artifact = adapter.save(model, root / "model", probabilities=probabilities)
+        try:
+            artifact = adapter.save(
+                model, root / "model", probabilities=probabilities, **save_options
+            )
+        except ValueError as exc:
+            raise PackagingError(f"{adapter.name}: {exc}") from exc
         write_contents(root, manifest, artifact, data)
     return Package(target)
+
+
+def check_options(adapter: Framework, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse options the adapter's ``save`` does not take, naming the ones it does."""
+    accepted = [
+        p.name
+        for p in inspect.signature(adapter.save).parameters.values()
+        if p.kind is p.KEYWORD_ONLY and p.name != "probabilities"
+    ]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise PackagingError(
+            f"the {adapter.name} adapter takes no option {', '.join(map(repr, unknown))}",
+            hint=f"its options: {', '.join(accepted) or 'none'}",
+        )
+    return dict(options)
 
 
 def choose_framework(model: Any, name: str | None = None) -> Framework:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/batch.py               # full run, appends to bench/RESULTS.md
     .venv/bin/python bench/batch.py --quick       # smoke run, records nothing
 
-Scores generated iris-like CSVs (1k, 250k and 1M rows) with the iris example,
+Scores generated iris-like CSVs (250k, 1M and 4M rows) with the iris example,
 with one and with two workers, as real `tiffin batch` processes; measures wall time
 and peak RSS of each run. The floor is ``model.predict`` on the whole 1M-row array
 already in memory, measured in a fresh process in the same run. See bench/README.md.
@@ -32,14 +32,18 @@ import numpy as np
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "RESULTS.md"
-SIZES = (1_000, 250_000, 1_000_000)
-"""A 1k-row file measures start-up; 250k and 1M rows compare peak RSS; 1M is the benchmark."""
+SIZES = (250_000, 1_000_000, 4_000_000)
+"""1M rows is the benchmark; 250k and 4M rows show the peak RSS does not follow the input
+size; 1M and 4M rows (both enough chunks to keep every worker busy) give the scoring rate."""
 ONE_WORKER_TARGET = 0.70
 """One worker must score at least this fraction of the floor's rows per second."""
 TWO_WORKER_TARGET = 1.6
 """Two workers must be at least this many times as fast as one."""
+NATIVE_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""Set to 1 for every process of the run (floor included) unless --native-threads default."""
 RSS_GROWTH_LIMIT_MIB = 8
-"""Peak RSS may grow by at most this much from 250k to 1M rows (the extra rows are 12 MiB)."""
+"""Peak RSS may grow by at most this much from 250k to 1M or 4M rows (12 and 60 MiB more
+text; 23 and 114 MiB more as a float64 array)."""
 
 FLOOR = """
 import io, json, sys, time
@@ -69,6 +73,29 @@ print(json.dumps({"rows": len(features), "warm": min(times), "cold": cold, "scri
 """In a fresh process: the same job done by hand in memory (pyarrow read, predict, write),
 then model.predict on the whole in-memory array, first call and best of N."""
 
+CEILING = """
+import sys, time, multiprocessing
+def work(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+if __name__ == "__main__":
+    n, serial, parallel = 5_000_000, [], []
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(work, [10, 10])
+        for _ in range(int(sys.argv[1])):
+            started = time.perf_counter()
+            work(n), work(n)
+            serial.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            pool.map(work, [n, n])
+            parallel.append(time.perf_counter() - started)
+    print(min(serial) / min(parallel))
+"""
+"""The speedup two processes get on this machine for pure CPU work: the ceiling of any
+two-worker speedup here (vCPUs may share physical cores or a CPU quota)."""
+
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "started = time.perf_counter()\n"
@@ -77,6 +104,10 @@ MEASURE = (
     "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
 )
 """Run a command; print its wall time, the peak RSS (KiB) of its processes, its status."""
+
+
+ENVIRONMENT = dict(os.environ)
+"""The environment of every measured process (see --native-threads)."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +149,16 @@ def floor_rows_per_second(package: Path, data: Path, repeats: int) -> dict[str, 
     model = package / "model" / "model.joblib"
     out = data.with_suffix(".by-hand.out")
     command = [sys.executable, "-c", FLOOR, str(model), str(data), str(repeats), str(out)]
-    found = json.loads(subprocess.run(command, check=True, capture_output=True).stdout)
+    done = subprocess.run(command, check=True, capture_output=True, env=ENVIRONMENT)
+    found = json.loads(done.stdout)
     return {key: found["rows"] / found[key] for key in ("warm", "cold", "script")}
+
+
+def parallel_ceiling(repeats: int) -> float:
+    """Speedup of two CPU-bound processes over running them one after the other (best times)."""
+    done = subprocess.run([sys.executable, "-c", CEILING, str(repeats)], check=True,
+                          capture_output=True, text=True, env=ENVIRONMENT)  # fmt: skip
+    return float(done.stdout)
 
 
 def run_tiffin(package: Path, data: Path, output: Path, workers: int) -> Run:
@@ -128,7 +167,7 @@ def run_tiffin(package: Path, data: Path, output: Path, workers: int) -> Run:
     tiffin = [sys.executable, "-m", "tiffin", "batch", str(package), "-i", str(data),
               "-o", str(output), "--workers", str(workers)]  # fmt: skip
     command = [sys.executable, "-c", MEASURE, *tiffin]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=ENVIRONMENT)
     wall, rss_kib, status = done.stdout.split()
     if status != "0":
         raise RuntimeError(f"tiffin batch exited with {status}: {shlex.join(command)}")
@@ -174,21 +213,22 @@ def check_outputs(package: Path, data: Path, workdir: Path) -> None:
 # -- report ----------------------------------------------------------------------------------
 
 
-def summarize(floor: dict[str, float], medians: dict) -> dict[str, float]:
-    """Throughputs and ratios: wall (whole command) and marginal (start-up taken out).
+def summarize(floor: dict[str, float], best: dict) -> dict[str, float]:
+    """Throughputs and ratios: wall (whole command on 1M rows) and scoring (start-up out).
 
-    Start-up (interpreter, imports, model load, pool) is the time of the 1k-row run;
-    marginal rows/s is (1M - 1k) rows / (t(1M) - t(1k)).
+    Scoring rows/s is (4M - 1M) rows / (t(4M) - t(1M)): what each extra row costs once
+    the interpreter, the imports, the model loads and the pool are paid for; start-up is
+    what is left of t(1M).
     """
-    tiny, small, big = SIZES
+    small, middle, big = SIZES
     out = {"floor": floor["warm"], "floor_cold": floor["cold"], "by_hand": floor["script"]}
     for workers in (1, 2):
-        t_tiny, t_big = medians[workers, tiny].seconds, medians[workers, big].seconds
-        out[f"wall{workers}"] = big / t_big
-        out[f"marginal{workers}"] = (big - tiny) / max(t_big - t_tiny, 1e-3)
-        out[f"startup{workers}"] = t_tiny
-        out[f"rss_small{workers}"] = medians[workers, small].rss_mib
-        out[f"rss_big{workers}"] = medians[workers, big].rss_mib
+        t_middle, t_big = best[workers, middle].seconds, best[workers, big].seconds
+        out[f"wall{workers}"] = middle / t_middle
+        out[f"marginal{workers}"] = (big - middle) / max(t_big - t_middle, 1e-3)
+        out[f"startup{workers}"] = t_middle - middle / out[f"marginal{workers}"]
+        for label, rows in (("small", small), ("middle", middle), ("big", big)):
+            out[f"rss_{label}{workers}"] = best[workers, rows].rss_mib
     return out
 
 
@@ -200,12 +240,15 @@ def table(s: dict[str, float]) -> str:
         "|---|---|---|---|",
         _throughput_row("rows/s scoring (start-up taken out)", s, "marginal"),
         _throughput_row("rows/s of the whole command on 1M rows", s, "wall"),
-        f"| start-up (the 1k-row run) | first call: {s['floor_cold']:,.0f} rows/s | "
-        f"{s['startup1']:.2f} s | {s['startup2']:.2f} s |",
+        f"| start-up (interpreter, imports, model load; t(1M) less 1M rows of scoring) "
+        f"| first call: {s['floor_cold']:,.0f} rows/s | {s['startup1']:.2f} s "
+        f"| {s['startup2']:.2f} s |",
         f"| the same job by hand in memory (pyarrow read, predict, write; no start-up) "
         f"| {s['by_hand']:,.0f} rows/s | {s['marginal1'] / s['by_hand']:.2f} x by hand "
         f"| {s['marginal2'] / s['by_hand']:.2f} x by hand |",
-        f"| peak RSS, 250k -> 1M rows (largest process) | | {_rss(s, 1)} | {_rss(s, 2)} |",
+        f"| peak RSS, 250k -> 1M -> 4M rows (largest process) | | {_rss(s, 1)} | {_rss(s, 2)} |",
+        f"| this machine: 2 CPU-bound processes at once vs one after the other | | "
+        f"| {s['ceiling']:.2f} x (the ceiling of any 2-worker speedup here) |",
     ]
     return "\n".join(rows)
 
@@ -220,10 +263,10 @@ def _throughput_row(label: str, s: dict[str, float], key: str) -> str:
 
 
 def _rss(s: dict[str, float], workers: int) -> str:
-    small, big = s[f"rss_small{workers}"], s[f"rss_big{workers}"]
-    flat = big - small <= RSS_GROWTH_LIMIT_MIB
-    return (f"{small:.0f} -> {big:.0f} MiB (target: grows <= {RSS_GROWTH_LIMIT_MIB} MiB: "
-            f"{_met(flat)})")  # fmt: skip
+    small, middle, big = (s[f"rss_{label}{workers}"] for label in ("small", "middle", "big"))
+    flat = max(middle, big) - small <= RSS_GROWTH_LIMIT_MIB
+    return (f"{small:.0f} -> {middle:.0f} -> {big:.0f} MiB (target: grows <= "
+            f"{RSS_GROWTH_LIMIT_MIB} MiB: {_met(flat)})")  # fmt: skip
 
 
 def _met(ok: bool) -> str:
@@ -247,9 +290,10 @@ def record(summary: dict[str, float], args: argparse.Namespace) -> None:
         f"\n## Batch prediction, {datetime.date.today().isoformat()}\n\n"
         f"- machine: {machine()}\n"
         f"- command: `{command}`\n"
-        f"- setup: examples/iris on generated 1k-, 250k- and 1M-row CSVs; best of "
-        f"{args.rounds} runs per configuration (peak RSS: median); start-up = t(1k rows); "
-        f"scoring rows/s = 999,000 / (t(1M) - t(1k))\n\n"
+        f"- setup: examples/iris on generated 250k-, 1M- and 4M-row CSVs; native thread "
+        f"pools: {args.native_threads} thread(s) per process; best of "
+        f"{args.rounds} runs per configuration (peak RSS: median); scoring rows/s = "
+        f"3,000,000 / (t(4M) - t(1M)); start-up = t(1M) - 1M / scoring rows/s\n\n"
         f"{table(summary)}\n"
     )
     with RESULTS.open("a") as out:
@@ -264,6 +308,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=7, help="runs per configuration [7]")
     parser.add_argument("--quick", action="store_true", help="1 round; records nothing")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--native-threads", choices=("1", "default"), default="1",
+                        help="BLAS/OpenMP threads per process, floor and tiffin alike")  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.no_record = 1, True
@@ -272,18 +318,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.native_threads == "1":
+        ENVIRONMENT.update(dict.fromkeys(NATIVE_THREADS, "1"))
     with tempfile.TemporaryDirectory(prefix="tiffin-bench-batch-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
         package = prepare_iris(workdir)
         files = {rows: write_csv(workdir / f"iris-{rows}.csv", rows) for rows in SIZES}
         print(f"prepared the model and data in {time.perf_counter() - started:.1f} s", flush=True)
-        check_outputs(package, files[SIZES[1]], workdir)
-        floor = floor_rows_per_second(package, files[SIZES[2]], repeats=7)
+        check_outputs(package, files[SIZES[0]], workdir)
+        floor = floor_rows_per_second(package, files[SIZES[1]], repeats=7)
         print(f"  floor: model.predict on the 1M-row array: {floor['warm']:,.0f} rows/s "
               f"(first call {floor['cold']:,.0f}); by hand in memory {floor['script']:,.0f}",
               flush=True)  # fmt: skip
         summary = summarize(floor, measure(package, files, workdir, args.rounds))
+        summary["ceiling"] = parallel_ceiling(args.rounds)
     print("\n" + table(summary))
     if not args.no_record:
         record(summary, args)

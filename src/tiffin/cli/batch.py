@@ -101,7 +101,18 @@ EPILOG = (
     show_default=True,
     help="Worker processes, each loading the model once.",
 )
-@click.option("--engine", default="local", show_default=True, help="Where chunks run.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where chunks run: a local process pool, or a Dask cluster (local, or --address).",
+)
+@click.option(
+    "--address",
+    help="With --engine dask: the scheduler of an existing cluster, e.g. tcp://host:8786 "
+    "[default: $TIFFIN_DASK_ADDRESS, else a local cluster of --workers processes].",
+)
 @click.option("--restart", is_flag=True, help="Discard the job state in --output and start over.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar [default: on a terminal only]."

@@ -34,6 +34,8 @@ def dockerfile(path: str, output: str | None, hermetic: bool, base_image: str | 
     from tiffin.build.plan import BuildOptions
     from tiffin.build.selfwheel import installed
 
+    if output is not None and Path(output).exists() and any(Path(output).iterdir()):
+        raise click.BadParameter(f"{output} is not empty", param_hint="--output")
     options = BuildOptions(base_image=base_image, hermetic=hermetic)
     with tempfile.TemporaryDirectory(prefix="tiffin-dockerfile-") as tmp:
         plan = plan_for(path, options, workdir=Path(tmp))

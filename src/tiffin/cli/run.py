@@ -5,11 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tiffin.cli.errors import handle_errors
 from tiffin.cli.train import parse_pairs
+
+if TYPE_CHECKING:
+    from tiffin.build.engines import Engine
+    from tiffin.build.run import RunRequest
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -65,14 +70,9 @@ def run(
     target: str,
     mode: str,
     args: tuple[str, ...],
-    publish: str,
-    channels: tuple[str, ...],
-    hyperparameters: tuple[str, ...],
-    model_dir: str | None,
-    ml_dir: str | None,
-    env: tuple[str, ...],
     engine: str | None,
     base_image: str | None,
+    **flags: Any,
 ) -> None:
     """Run IMAGE (or build the package at PATH, then run it) as `serve`, `train` or `batch`.
 
@@ -84,21 +84,10 @@ def run(
       tiffin run iris:1 batch --channel input=./records -- --on-error skip
     """
     from tiffin.build.engines import select_engine
-    from tiffin.build.run import RunRequest, run_command
+    from tiffin.build.run import run_command
 
     chosen = select_engine(engine)
-    image = _image(target, chosen, base_image)
-    request = RunRequest(
-        image=image,
-        mode=mode,
-        args=args,
-        publish=publish,
-        channels={k: Path(v) for k, v in parse_pairs(channels, "--channel").items()},
-        hyperparameters=parse_pairs(hyperparameters, "--hp"),
-        model_dir=Path(model_dir) if model_dir else None,
-        ml_dir=Path(ml_dir) if ml_dir else None,
-        env=parse_pairs(env, "--env"),
-    )
+    request = _request(_image(target, chosen, base_image), mode, args, flags)
     try:
         command = run_command(chosen, request)
     except ValueError as exc:
@@ -110,10 +99,30 @@ def run(
     sys.exit(status)
 
 
-def _image(target: str, engine: object, base_image: str | None) -> str:
+def _request(image: str, mode: str, args: tuple[str, ...], flags: dict[str, Any]) -> RunRequest:
+    from tiffin.build.run import RunRequest
+
+    def path(value: str | None) -> Path | None:
+        return Path(value) if value else None
+
+    channels = parse_pairs(flags["channels"], "--channel")
+    return RunRequest(
+        image=image,
+        mode=mode,
+        args=args,
+        publish=flags["publish"],
+        channels={name: Path(directory) for name, directory in channels.items()},
+        hyperparameters=parse_pairs(flags["hyperparameters"], "--hp"),
+        model_dir=path(flags["model_dir"]),
+        ml_dir=path(flags["ml_dir"]),
+        env=parse_pairs(flags["env"], "--env"),
+    )
+
+
+def _image(target: str, engine: Engine, base_image: str | None) -> str:
     """``target`` itself, or the image built from it when it names a package on disk."""
     if not Path(target).exists():
         return target
     from tiffin.build.builder import build_image
 
-    return build_image(target, engine=engine, base_image=base_image).tag  # type: ignore[arg-type]
+    return build_image(target, engine=engine, base_image=base_image).tag

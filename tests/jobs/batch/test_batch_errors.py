@@ -122,8 +122,11 @@ def test_unknown_suffixes_and_schemes_are_explained(tmp_path):
 
 def test_an_output_dir_of_another_job_is_refused_naming_its_manifest(tmp_path, tiffin_batch):
     write_csv(tmp_path / "a.csv", iris_rows(20))
-    first = tiffin_batch(PROBE, "-i", "a.csv", "-o", "out")
+    first = tiffin_batch(PROBE, "-i", "a.csv", "-o", "out", "--json")
     assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert (summary["records"], summary["written"], summary["resumed"]) == (20, 20, 0)
+    assert summary["outputs"] == [str(Path("out") / "a.csv.out")]
     again = tiffin_batch(PROBE, "-i", "a.csv", "-o", "out")
     assert again.returncode == 0 and "20 were done by an earlier run" in again.stderr
     other = tiffin_batch(PROBE, "-i", "a.csv", "-o", "out", "--accept", "text/csv")
@@ -163,6 +166,8 @@ def test_options_that_cannot_work_together_are_refused(tmp_path):
         batch(PROBE, source, tmp_path / "out", batch_strategy="Many")
     with pytest.raises(BatchError, match="cannot be written one record per line"):
         batch(PROBE, source, tmp_path / "out", accept="application/json")
+    with pytest.raises(BatchError, match="unknown batch option 'worker'"):
+        batch(PROBE, source, tmp_path / "out", worker=2)
 
 
 def test_a_model_that_fails_to_load_stops_the_job_with_its_reason(tmp_path, tiffin_batch):

@@ -80,6 +80,16 @@ def test_parquet_rows_reach_the_model_as_an_array(tmp_path):
     assert results[0]["kind"] == "ndarray:float64"
 
 
+def test_parquet_split_none_sends_the_whole_table(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"a": [1.0, 2.0, 3.0], "b": [4, 5, 6]}), tmp_path / "in.parquet")
+    batch(PROBE, tmp_path / "in.parquet", tmp_path / "out", split_type="None")
+    results = read_jsonl(tmp_path / "out" / "in.parquet.out")
+    assert [r["echo"] for r in results] == [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+    assert {r["batch"] for r in results} == {3}
+
+
 def test_parquet_join_keeps_column_names(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")

@@ -14,22 +14,13 @@ import warnings
 
 import numpy as np
 
-__all__ = ["count_fields", "parse_numeric", "use_threads"]
+__all__ = ["count_fields", "parse_numeric"]
 
 try:  # optional: about twice as fast as numpy.loadtxt on numbers
     import pyarrow as pa
     import pyarrow.csv as pacsv
 except ImportError:  # pragma: no cover - exercised when pyarrow is absent
     pa = pacsv = None
-
-_THREADS = {"arrow": True}
-_BLOCK = 256 << 10
-"""Threaded parsing cuts a chunk into blocks of this size, parsed in parallel."""
-
-
-def use_threads(enabled: bool) -> None:
-    """Let pyarrow parse a chunk on several threads (one process), or on one (a pool)."""
-    _THREADS["arrow"] = enabled
 
 
 def parse_numeric(text: bytes, columns: int) -> np.ndarray | None:
@@ -42,10 +33,8 @@ def parse_numeric(text: bytes, columns: int) -> np.ndarray | None:
 
 
 def _parse_arrow(text: bytes, columns: int) -> np.ndarray | None:
-    threads = _THREADS["arrow"]
-    block = _BLOCK if threads else len(text) + 1
-    read = pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads,
-                             block_size=max(block, 1 << 16))  # fmt: skip
+    read = pacsv.ReadOptions(autogenerate_column_names=True, use_threads=False,
+                             block_size=max(len(text) + 1, 1 << 16))  # fmt: skip
     try:
         table = pacsv.read_csv(io.BytesIO(text), read_options=read)
     except (pa.ArrowInvalid, ValueError):

@@ -34,7 +34,7 @@ class BatchOptions:
     """How a batch job splits, scores and writes its inputs.
 
     Only the fields in :meth:`job_fields` change what is written; ``workers``,
-    ``engine`` and ``progress`` may differ between a run and its resumption.
+    ``engine``, ``address`` and ``progress`` may differ between a run and its resumption.
     """
 
     split_type: str = "Line"
@@ -49,11 +49,16 @@ class BatchOptions:
     recursive: bool = False
     workers: int = 1
     engine: str = "local"
+    address: str | None = None
     progress: bool | None = None
 
     @classmethod
     def build(cls, **values: Any) -> BatchOptions:
         """Normalize spellings and sizes (``"6MB"``), then check combinations."""
+        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+        if unknown:
+            known = ", ".join(cls.__dataclass_fields__)
+            raise BatchError(f"unknown batch option {unknown[0]!r}; known: {known}")
         for key, choices in _CHOICES.items():
             if values.get(key) is not None:
                 values[key] = _choice(key, values[key], choices)
@@ -88,7 +93,7 @@ class BatchOptions:
     def job_fields(self) -> dict[str, Any]:
         """The options that decide what is written: part of the job's fingerprint."""
         fields = asdict(self)
-        for key in ("workers", "engine", "progress"):
+        for key in ("workers", "engine", "address", "progress"):
             fields.pop(key)
         return fields
 

@@ -1,8 +1,5 @@
 """The local engine: the calling process for one worker, a process pool for more.
 
-With one worker, tiffin's own CSV parsing may use pyarrow's threads; in a pool
-each worker parses on one thread, as the workers already share the cores.
-
 Each pool worker loads the model once, on its first chunk. At most two chunks
 per worker are in flight, so memory stays bounded whatever the input size.
 Workers ignore Ctrl-C (the parent stops them) and die with their parent, so a
@@ -20,7 +17,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from tiffin.errors import BatchError
-from tiffin.jobs.batch import csvparse
 from tiffin.jobs.batch.engines import register_engine
 from tiffin.jobs.batch.messages import Chunk, ChunkResult
 from tiffin.jobs.batch.options import BatchOptions
@@ -104,7 +100,6 @@ def _init_worker(threads: int) -> None:
     threadpoolctl (it comes with scikit-learn) for those already loaded.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    csvparse.use_threads(False)
     if not any(name in os.environ for name in THREAD_VARIABLES):
         os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
         try:

@@ -1,0 +1,22 @@
+"""The Dask worker plugin of the dask engine; imported only when distributed is installed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from tiffin.jobs.batch.engines.dask import unpack_on_worker
+
+
+class PackageUpload(WorkerPlugin):
+    """Unpacks a zipped package on every worker, once, before it runs a chunk."""
+
+    def __init__(self, key: str, archive: bytes) -> None:
+        self.key = key
+        self.archive = archive
+        self.name = f"tiffin-package-{key}"
+
+    def setup(self, worker: Any) -> None:
+        """Unpack into the worker's local directory."""
+        unpack_on_worker(self.key, self.archive, worker)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import sys
 import threading
@@ -16,6 +17,7 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 
 import tiffin
+from tiffin.build.engines.fake import RecordingEngine
 from tiffin.errors import PackagingError
 
 
@@ -190,10 +192,12 @@ def test_invalid_options_write_nothing(classifier, tmp_path, option, message):
 def test_docker_build_string_build_and_repr(classifier, tmp_path):
     package = tiffin.package(classifier, tmp_path / "pkg", name="Iris")
     assert package.docker_build_string == f"tiffin build {tmp_path / 'pkg'} --tag iris:1"
-    with pytest.raises(PackagingError, match=r"the image builder \(`tiffin build`\) is not "
-                                             r"available in tiffin .* yet") as caught:  # fmt: skip
-        package.build()
-    assert package.docker_build_string in caught.value.hint
+    engine = RecordingEngine()
+    image = package.build(engine=engine, hermetic=False, stream=io.StringIO())
+    assert image.tag == "iris:1"
+    assert ("build", "iris:1") in engine.calls
+    built = [c for c in engine.contexts if "model/model.joblib" in " ".join(c["files"])]
+    assert built, engine.contexts
     assert repr(package) == f"Package({str(tmp_path / 'pkg')!r}, framework='sklearn')"
 
 

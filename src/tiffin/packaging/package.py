@@ -12,13 +12,14 @@ import shlex
 import sys
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tiffin import __version__
-from tiffin.errors import PackagingError
 from tiffin.model.handle import ModelHandle
 from tiffin.packaging.local_server import LocalServer, start_server
 from tiffin.spec import ProjectSpec, load_spec
+
+if TYPE_CHECKING:
+    from tiffin.build.builder import BuiltImage
 
 SERVING_MODULE = "serving"
 """The module at the package root holding the generated model class."""
@@ -93,14 +94,16 @@ class Package:
         """The exact command that builds this package's image."""
         return build_command(self.path, self.spec.name, self.spec.version)
 
-    def build(self) -> None:
-        """Build the image: not available in this version of tiffin yet."""
-        raise PackagingError(
-            f"the image builder (`tiffin build`) is not available in tiffin {__version__} yet, "
-            f"so {self.path} cannot be built into an image",
-            hint=f"serve it locally with Package.serve() or `tiffin serve {self.path}`; "
-            f"once the builder exists: {self.docker_build_string}",
-        )
+    def build(self, tag: str | None = None, **options: Any) -> BuiltImage:
+        """Build this package's image, as :attr:`docker_build_string` would.
+
+        ``tag`` defaults to ``NAME:VERSION``; ``options`` go to :func:`tiffin.build_image`
+        (``engine``, ``hermetic``, ``base_image``, ``no_cache``, ``stream``).
+        """
+        from tiffin.build.builder import build_image
+
+        default_tag = f"{self.spec.name.lower()}:{self.spec.version}"
+        return build_image(self.path, tag=tag or default_tag, **options)
 
     def __repr__(self) -> str:
         framework = f", framework={self.framework!r}" if self.framework else ""

@@ -134,7 +134,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> Results:
     tag = f"localhost/tiffin-bench-iris:{uuid.uuid4().hex[:8]}"
     results = Results(args.engine, args.base_image, base_size=image_size(args.base_image))
     os.environ["TIFFIN_CACHE_DIR"] = str(workdir / "cache")  # cold: no wheel cache either
-    before = set(podman("images", "--all", "--quiet", "--no-trunc").split())
+    before = set(image_names())
     try:
         print("cold build (no layer cache, no wheel cache)...", flush=True)
         results.cold = timed_build(package, tag, args, cold=True)
@@ -151,20 +151,34 @@ def measure(args: argparse.Namespace, workdir: Path) -> Results:
         results.to_ping = run_to_ping(tag, args.rounds)
     finally:
         subprocess.run(["podman", "rmi", "--force", tag], capture_output=True)
-        remove_new_untagged(before)
+        remove_leftovers(before)
     return results
 
 
-def remove_new_untagged(before: set[str]) -> None:
-    """Remove the build cache images this run created, so runs do not pile them up."""
-    for _ in range(3):
-        tagged = set(
-            podman("images", "--quiet", "--no-trunc", "--filter", "dangling=false").split()
+def image_names() -> dict[str, set[str]]:
+    """Every local image (intermediate ones too) and its ``repository:tag`` names."""
+    listing = podman(
+        "images", "--all", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"
+    )
+    names: dict[str, set[str]] = {}
+    for line in listing.splitlines():
+        image, _, name = line.partition(" ")
+        names.setdefault(image, set()).add(name)
+    return names
+
+
+def remove_leftovers(before: set[str]) -> None:
+    """Remove the dependencies images and build cache this run made, so runs do not pile up."""
+    for _ in range(4):
+        left = sorted(
+            image
+            for image, names in image_names().items()
+            if image not in before
+            and all(n == "<none>:<none>" or n.rpartition(":")[0].endswith("-deps") for n in names)
         )
-        new = set(podman("images", "--all", "--quiet", "--no-trunc").split()) - before - tagged
-        if not new:
+        if not left:
             return
-        subprocess.run(["podman", "rmi", *sorted(new)], capture_output=True)
+        subprocess.run(["podman", "rmi", *left], capture_output=True)
 
 
 def retrain(package: Path, round_: int) -> None:

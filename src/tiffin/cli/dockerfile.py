@@ -16,8 +16,8 @@ from tiffin.cli.errors import handle_errors
     "--output",
     "-o",
     type=click.Path(file_okay=False),
-    help="Write the whole build context (wheels included) here instead of printing the "
-    "Dockerfile; then `docker build DIR` builds it.",
+    help="Write the whole build context (wheels included) into this new directory instead "
+    "of printing the Dockerfiles; its build.sh then builds it.",
 )
 @click.option(
     "--hermetic/--no-hermetic",
@@ -28,9 +28,13 @@ from tiffin.cli.errors import handle_errors
 @click.option("--base-image", help="Base image [TIFFIN_BASE_IMAGE, base_image, python:X.Y-slim].")
 @handle_errors
 def dockerfile(path: str, output: str | None, hermetic: bool, base_image: str | None) -> None:
-    """Print the Dockerfile tiffin renders for the package in PATH, or write its context."""
+    """Print the two Dockerfiles tiffin renders for PATH, or write its whole build context.
+
+    The first builds the dependencies image (system packages, requirements, tiffin), the
+    second the package's image FROM it. See docs/images.md.
+    """
     from tiffin.build.builder import cache_dir, plan_for
-    from tiffin.build.context import prepare_context, write_context
+    from tiffin.build.context import DEPENDENCIES, IMAGE, prepare_context, write_context
     from tiffin.build.plan import BuildOptions
     from tiffin.build.selfwheel import installed
 
@@ -40,9 +44,19 @@ def dockerfile(path: str, output: str | None, hermetic: bool, base_image: str | 
     with tempfile.TemporaryDirectory(prefix="tiffin-dockerfile-") as tmp:
         plan = plan_for(path, options, workdir=Path(tmp))
         if output is None:
-            write_context(plan, Path(tmp) / "context", installed().requirements)
-            click.echo((Path(tmp) / "context" / "Dockerfile").read_text(), nl=False)
+            context = Path(tmp) / "context"
+            write_context(plan, context, installed().requirements)
+            for directory in (DEPENDENCIES, IMAGE):
+                click.echo(f"# ---- {directory}/Dockerfile ----")
+                click.echo((context / directory / "Dockerfile").read_text(), nl=False)
             return
-        say = lambda message: click.echo(f"tiffin: {message}", err=True)  # noqa: E731
-        prepare_context(plan, Path(output), cache_dir(), say=say)
-    click.echo(f"tiffin: wrote the build context of {plan.tag} to {output}", err=True)
+        prepare_context(plan, Path(output), cache_dir(), say=_say)
+    click.echo(
+        f"tiffin: wrote the build context of {plan.tag} to {output}; "
+        f"`{Path(output) / 'build.sh'}` builds it",
+        err=True,
+    )
+
+
+def _say(message: str) -> None:
+    click.echo(f"tiffin: {message}", err=True)

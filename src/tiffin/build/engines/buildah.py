@@ -1,0 +1,58 @@
+"""buildah: builds and pushes images without a daemon; it does not run containers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tiffin.build.engines.base import CliEngine, RunOptions, run_flags
+from tiffin.build.process import Completed, LineSink
+from tiffin.errors import EngineNotFound
+
+
+class BuildahEngine(CliEngine):
+    """``buildah build`` in Docker image format with layer caching."""
+
+    name = "buildah"
+    binary = "buildah"
+
+    def build_argv(self, context: Path, tag: str) -> list[str]:
+        return [
+            self.executable,
+            "build",
+            "--format",
+            "docker",
+            "--layers",
+            "--force-rm",
+            "--tag",
+            tag,
+            "--file",
+            str(context / "Dockerfile"),
+            str(context),
+        ]
+
+    def exists_argv(self, reference: str) -> list[str]:
+        return [self.executable, "inspect", "--type", "image", reference]
+
+    def push(
+        self,
+        image: str,
+        destination: str,
+        *,
+        tls_verify: bool = True,
+        on_line: LineSink | None = None,
+    ) -> Completed:
+        tls = [] if tls_verify else ["--tls-verify=false"]
+        argv = [self.executable, "push", *tls, image, f"docker://{destination}"]
+        return self.runner(argv, on_line=on_line)
+
+    def run_command(self, image: str, args: Sequence[str], options: RunOptions) -> list[str]:
+        """buildah cannot run containers; podman shares its images and can."""
+        podman = self.which("podman")
+        if podman is None:
+            raise EngineNotFound(
+                "buildah",
+                "it builds images but cannot run them; install "
+                "podman (it sees buildah's images) or docker",
+            )
+        return [podman, "run", *run_flags(options), image, *args]

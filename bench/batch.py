@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/batch.py               # full run, appends to bench/RESULTS.md
     .venv/bin/python bench/batch.py --quick       # smoke run, records nothing
+    .venv/bin/python bench/batch.py --model forest
 
-Scores generated iris-like CSVs (250k, 1M and 4M rows) with the iris example,
-with one and with two workers, as real `tiffin batch` processes; measures wall time
-and peak RSS of each run. The floor is ``model.predict`` on the whole 1M-row array
-already in memory, measured in a fresh process in the same run. See bench/README.md.
+Scores generated iris-like CSVs (250k, 1M and 4M rows) with two models packaged like the
+iris example: its cheap LogisticRegression (overhead-dominated) and a RandomForestClassifier
+(compute-dominated), with one and with two workers, as real `tiffin batch` processes;
+measures wall time and peak RSS of each run. Each model's floor is its own
+``model.predict`` on the whole 1M-row array already in memory, measured in a fresh process
+in the same run. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +133,49 @@ def prepare_iris(workdir: Path) -> Path:
     return package
 
 
+def prepare_forest(workdir: Path) -> Path:
+    """Copy examples/iris into ``workdir`` with a random forest fitted on the iris data in
+    ``model/model.joblib`` instead of its LogisticRegression: the same package code (load
+    the joblib file, ``predict`` each chunk), only the estimator differs."""
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    package = workdir / "iris-forest"
+    shutil.copytree(REPO / "examples" / "iris", package, ignore=shutil.ignore_patterns("model"))
+    (package / "model").mkdir()
+    features, labels = load_iris(return_X_y=True)
+    forest = RandomForestClassifier(**FOREST, random_state=0, n_jobs=1).fit(features, labels)
+    joblib.dump(forest, package / "model" / "model.joblib")
+    return package
+
+
+FOREST = {"n_estimators": 100, "max_depth": 10}
+"""~1.5 us a row single-threaded here: predicting costs ~20 times what parsing the CSV does."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model of the benchmark: how to build its package and how to describe it."""
+
+    key: str
+    title: str
+    kind: str
+    prepare: Callable[[Path], Path]
+
+
+MODELS = {
+    "lr": Model("lr", "LogisticRegression (examples/iris, trained by its train.py)",
+                "overhead-dominated: predict is far cheaper than parsing the CSV text",
+                prepare_iris),
+    "forest": Model("forest", "RandomForestClassifier(n_estimators=100, max_depth=10, "
+                    "random_state=0, n_jobs=1) fitted on the iris data, in the iris "
+                    "example's package code",
+                    "compute-dominated: predict costs far more than parsing the CSV text",
+                    prepare_forest),
+}  # fmt: skip
+
+
 def write_csv(path: Path, rows: int) -> Path:
     """``rows`` iris-like rows (4 floats with one decimal), written in blocks."""
     scale, centre = [0.8, 0.4, 1.7, 0.7], [5.8, 3.0, 3.7, 1.2]
@@ -174,7 +221,7 @@ def run_tiffin(package: Path, data: Path, output: Path, workers: int) -> Run:
     return Run(float(wall), int(rss_kib) / 1024)
 
 
-def measure(package: Path, files: dict[int, Path], workdir: Path, rounds: int) -> dict:
+def measure(package: Path, files: dict[int, Path], workdir: Path, rounds: int, key: str) -> dict:
     """Best wall time and median peak RSS per (workers, rows), alternating configurations.
 
     Other work on the machine only ever slows a run down, so the best of N runs is the
@@ -186,7 +233,7 @@ def measure(package: Path, files: dict[int, Path], workdir: Path, rounds: int) -
             for rows, data in files.items():
                 run = run_tiffin(package, data, workdir / "out", workers)
                 runs.setdefault((workers, rows), []).append(run)
-                print(f"  round {round_ + 1}: {workers} worker(s) {rows:>9,} rows "
+                print(f"  {key} round {round_ + 1}: {workers} worker(s) {rows:>9,} rows "
                       f"{run.seconds:6.2f} s  peak RSS {run.rss_mib:6.1f} MiB",
                       flush=True)  # fmt: skip
     return {key: Run(min(r.seconds for r in found),
@@ -282,19 +329,30 @@ def machine() -> str:
             f"load average {os.getloadavg()[0]:.2f} at the end of the run")  # fmt: skip
 
 
-def record(summary: dict[str, float], args: argparse.Namespace) -> None:
-    """Append a dated section with the table, machine and command to RESULTS.md."""
+def model_heading(model: Model, s: dict[str, float]) -> str:
+    """What the model is and what its predict costs a row (the floor), above its table."""
+    return (f"**{model.key}**: {model.title}; `model.predict` costs "
+            f"{1e6 / s['floor']:.3f} us a row ({model.kind})")  # fmt: skip
+
+
+def record(summaries: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    """Append a dated section with a table per model, machine and command to RESULTS.md."""
     python = os.path.relpath(sys.executable)
     command = shlex.join([sys.executable if python.startswith("..") else python, *sys.argv])
+    tables = "\n".join(
+        f"{model_heading(MODELS[key], summary)}\n\n{table(summary)}\n"
+        for key, summary in summaries.items()
+    )
     section = (
         f"\n## Batch prediction, {datetime.date.today().isoformat()}\n\n"
         f"- machine: {machine()}\n"
         f"- command: `{command}`\n"
-        f"- setup: examples/iris on generated 250k-, 1M- and 4M-row CSVs; native thread "
-        f"pools: {args.native_threads} thread(s) per process; best of "
-        f"{args.rounds} runs per configuration (peak RSS: median); scoring rows/s = "
-        f"3,000,000 / (t(4M) - t(1M)); start-up = t(1M) - 1M / scoring rows/s\n\n"
-        f"{table(summary)}\n"
+        f"- setup: {' and '.join(summaries)} packaged like examples/iris, on generated 250k-, "
+        f"1M- and 4M-row CSVs; native thread pools: {args.native_threads} thread(s) per "
+        f"process; best of {args.rounds} runs per configuration (peak RSS: median); scoring "
+        f"rows/s = 3,000,000 / (t(4M) - t(1M)); start-up = t(1M) - 1M / scoring rows/s; the "
+        f"machine ceiling is measured right after each model's runs\n\n"
+        f"{tables}"
     )
     with RESULTS.open("a") as out:
         out.write(section)
@@ -307,6 +365,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=7, help="runs per configuration [7]")
     parser.add_argument("--quick", action="store_true", help="1 round; records nothing")
+    parser.add_argument("--model", choices=("lr", "forest", "both"), default="both",
+                        help="which model(s) to measure [both]")  # fmt: skip
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--native-threads", choices=("1", "default"), default="1",
                         help="BLAS/OpenMP threads per process, floor and tiffin alike")  # fmt: skip
@@ -316,26 +376,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def bench_model(model: Model, files: dict[int, Path], workdir: Path, rounds: int) -> dict:
+    """Check, then measure one model: floor, tiffin runs, and the machine ceiling after them."""
+    started = time.perf_counter()
+    package = model.prepare(workdir)
+    check_outputs(package, files[SIZES[0]], workdir)
+    print(f"{model.key}: prepared and checked in {time.perf_counter() - started:.1f} s",
+          flush=True)  # fmt: skip
+    floor = floor_rows_per_second(package, files[SIZES[1]], repeats=7)
+    print(f"  {model.key} floor: model.predict on the 1M-row array: {floor['warm']:,.0f} rows/s "
+          f"(first call {floor['cold']:,.0f}); by hand in memory {floor['script']:,.0f}",
+          flush=True)  # fmt: skip
+    summary = summarize(floor, measure(package, files, workdir, rounds, model.key))
+    summary["ceiling"] = parallel_ceiling(rounds)
+    print(f"  {model.key}: machine ceiling {summary['ceiling']:.2f} x", flush=True)
+    return summary
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.native_threads == "1":
         ENVIRONMENT.update(dict.fromkeys(NATIVE_THREADS, "1"))
+    keys = list(MODELS) if args.model == "both" else [args.model]
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tiffin-bench-batch-") as tmp:
         workdir = Path(tmp)
-        started = time.perf_counter()
-        package = prepare_iris(workdir)
         files = {rows: write_csv(workdir / f"iris-{rows}.csv", rows) for rows in SIZES}
-        print(f"prepared the model and data in {time.perf_counter() - started:.1f} s", flush=True)
-        check_outputs(package, files[SIZES[0]], workdir)
-        floor = floor_rows_per_second(package, files[SIZES[1]], repeats=7)
-        print(f"  floor: model.predict on the 1M-row array: {floor['warm']:,.0f} rows/s "
-              f"(first call {floor['cold']:,.0f}); by hand in memory {floor['script']:,.0f}",
-              flush=True)  # fmt: skip
-        summary = summarize(floor, measure(package, files, workdir, args.rounds))
-        summary["ceiling"] = parallel_ceiling(args.rounds)
-    print("\n" + table(summary))
+        print(f"wrote the data in {time.perf_counter() - started:.1f} s", flush=True)
+        summaries = {key: bench_model(MODELS[key], files, workdir, args.rounds) for key in keys}
+    for key, summary in summaries.items():
+        print(f"\n{model_heading(MODELS[key], summary)}\n\n{table(summary)}")
+    print(f"\nwhole run: {time.perf_counter() - started:.0f} s")
     if not args.no_record:
-        record(summary, args)
+        record(summaries, args)
         print(f"\nappended to {os.path.relpath(RESULTS)}")
 
 

@@ -174,6 +174,27 @@ def test_docker_adapter_builds_through_podmans_socket(
         podman("rmi", "--force", tag, check=False)
 
 
+def test_buildah_adapter_builds_an_image_that_serves(
+    podman_ready: str, iris_package: Path, iris_reference
+) -> None:
+    if shutil.which("buildah") is None:
+        pytest.skip("buildah is not installed (CI provisions it with setup-podman.sh)")
+    tag = image_tag("iris-buildah")
+    port = free_port()
+    name = f"tiffin-buildah-{RUN_ID}"
+    try:
+        built = build_image(iris_package, tag=tag, engine="buildah", base_image=BASE_IMAGE)
+        assert built.engine == "buildah"
+        podman("run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8080", tag)
+        wait_for_ping(f"http://127.0.0.1:{port}")
+        rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+        answer = httpx.post(f"http://127.0.0.1:{port}/invocations", json=rows, timeout=30)
+        assert answer.json() == iris_reference.predict(np.array(rows)).tolist()
+    finally:
+        podman("rm", "--force", name, check=False)
+        podman("rmi", "--force", tag, check=False)
+
+
 def test_baklava_example_builds_its_three_images(
     podman_ready: str, baklava_project: Path, tmp_path: Path
 ) -> None:

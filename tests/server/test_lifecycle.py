@@ -197,10 +197,11 @@ def test_debug_mode_reloads_when_the_model_changes(tmp_path):
     try:
         server.wait_ready()
         assert server.client.post("/invocations", json=[1]).json() == {"version": 1}
+        changed = "class M:\n    def predict(self, x):\n        return {'version': 2}\n"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             # written again each round: the watcher may start a moment after the server
-            source.write_text("class M:\n    def predict(self, x):\n        return {'version': 2}\n")
+            source.write_text(changed)
             try:
                 if server.client.post("/invocations", json=[1]).json() == {"version": 2}:
                     break

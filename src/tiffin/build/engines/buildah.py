@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from tiffin.build.engines.base import CliEngine, RunOptions, run_flags
+from tiffin.build.engines.base import RunOptions, run_flags
+from tiffin.build.engines.podman import PodmanEngine
 from tiffin.build.process import Completed, LineSink
 from tiffin.errors import EngineNotFound
 
 
-class BuildahEngine(CliEngine):
-    """``buildah build`` in Docker image format with layer caching."""
+class BuildahEngine(PodmanEngine):
+    """``buildah build`` in Docker image format with layer caching (podman's own flags:
+    ``podman build`` is buildah underneath)."""
 
     name = "buildah"
     binary = "buildah"
-
-    def build_argv(self, context: Path, tag: str) -> list[str]:
-        return [
-            self.executable,
-            "build",
-            "--format",
-            "docker",
-            "--layers",
-            "--force-rm",
-            "--tag",
-            tag,
-            "--file",
-            str(context / "Dockerfile"),
-            str(context),
-        ]
 
     def exists_argv(self, reference: str) -> list[str]:
         return [self.executable, "inspect", "--type", "image", reference]

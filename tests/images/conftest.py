@@ -85,7 +85,7 @@ def why_no_podman() -> str | None:
 
 @pytest.fixture(scope="session")
 def podman_ready() -> Iterator[str]:
-    """The base image, once podman is known to work; removes this session's leftovers."""
+    """The base image, once podman is known to work; removes leftovers of this test run."""
     reason = why_no_podman()
     if reason:
         pytest.skip(reason)

@@ -131,8 +131,12 @@ class CliEngine(Engine):
         on_line: LineSink | None = None,
     ) -> Completed:
         tls = [] if tls_verify else ["--tls-verify=false"]
-        argv = [self.executable, "push", *tls, image, destination]
+        argv = [self.executable, "push", *tls, image, self.push_target(destination)]
         return self.runner(argv, on_line=on_line)
+
+    def push_target(self, destination: str) -> str:
+        """How the push command names ``registry/repository:tag``."""
+        return destination
 
     def run_command(self, image: str, args: Sequence[str], options: RunOptions) -> list[str]:
         return [self.executable, "run", *run_flags(options), image, *args]

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from tiffin.build.engines.base import RunOptions, run_flags
 from tiffin.build.engines.podman import PodmanEngine
-from tiffin.build.process import Completed, LineSink
 from tiffin.errors import EngineNotFound
 
 
@@ -20,17 +19,9 @@ class BuildahEngine(PodmanEngine):
     def exists_argv(self, reference: str) -> list[str]:
         return [self.executable, "inspect", "--type", "image", reference]
 
-    def push(
-        self,
-        image: str,
-        destination: str,
-        *,
-        tls_verify: bool = True,
-        on_line: LineSink | None = None,
-    ) -> Completed:
-        tls = [] if tls_verify else ["--tls-verify=false"]
-        argv = [self.executable, "push", *tls, image, f"docker://{destination}"]
-        return self.runner(argv, on_line=on_line)
+    def push_target(self, destination: str) -> str:
+        """buildah needs the transport spelled out."""
+        return f"docker://{destination}"
 
     def run_command(self, image: str, args: Sequence[str], options: RunOptions) -> list[str]:
         """buildah cannot run containers; podman shares its images and can."""

@@ -28,6 +28,7 @@ def test_all_does_not_drift() -> None:
             "encode_tensor",
             "encoder_for",
             "loads",
+            "media_type",
             "register_codec",
             "split_binary_body",
             "supported_media_types",

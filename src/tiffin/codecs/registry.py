@@ -17,6 +17,7 @@ __all__ = [
     "Codec",
     "decoder_for",
     "encoder_for",
+    "media_type",
     "register_codec",
     "supported_media_types",
     "unregister_codec",
@@ -117,13 +118,14 @@ def encoder_for(accept: str | None, default: str = DEFAULT_MEDIA_TYPE) -> Codec:
     return _negotiate_cached(accept, default)
 
 
-def _media_type(header: str) -> str:
+def media_type(header: str) -> str:
+    """``"Text/CSV; charset=utf-8"`` -> ``"text/csv"``: the bare, lower-case media type."""
     return header.partition(";")[0].strip().lower()
 
 
 @lru_cache(maxsize=256)
 def _decoder_cached(content_type: str) -> Codec:
-    codec = _CODECS.get(_media_type(content_type) or DEFAULT_MEDIA_TYPE)
+    codec = _CODECS.get(media_type(content_type) or DEFAULT_MEDIA_TYPE)
     if codec is None:
         raise UnsupportedMediaType(content_type, supported_media_types())
     return codec

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from tiffin.errors import PredictionTimeout
-from tiffin.model.handle import ModelHandle
+from tiffin.model.handle import ModelHandle, call_inline
 
 logger = logging.getLogger("tiffin.server")
 
@@ -143,11 +143,8 @@ class AsyncRunner:
         self.timeout = timeout
         self._pool = pool
 
-    async def _inline(self, func: Callable[[Any], Any], payload: Any) -> Any:
-        return func(payload)
-
     async def run(self, payload: Any) -> Any:
-        call_sync = self._pool.call if self._pool is not None else self._inline
+        call_sync = self._pool.call if self._pool is not None else call_inline
         try:
             return await asyncio.wait_for(self.handle.run_async(payload, call_sync), self.timeout)
         except TimeoutError:

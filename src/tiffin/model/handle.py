@@ -121,7 +121,7 @@ class ModelHandle:
             self.load()
         if self.all_sync:
             return self.run_sync(inputs)
-        return asyncio.run(self.run_async(inputs, _call_inline))
+        return asyncio.run(self.run_async(inputs, call_inline))
 
     # -- metadata ----------------------------------------------------------------------------
 
@@ -153,5 +153,6 @@ async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
-async def _call_inline(func: Callable[[Any], Any], payload: Any) -> Any:
+async def call_inline(func: Callable[[Any], Any], payload: Any) -> Any:
+    """Run a sync stage on the calling thread (the inline :data:`SyncCaller`)."""
     return func(payload)

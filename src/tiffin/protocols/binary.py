@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tiffin.codecs import decoder_for
-from tiffin.errors import UnsupportedMediaType
 from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols.common import require_media_type
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.kserve_v1 import wrap_predictions
 from tiffin.server.http import Request, Response, Route
@@ -20,9 +20,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
 
     async def predict_binary(request: Request) -> Response:
         dp.check(request.params["name"])
-        content_type = request.header(b"content-type")
-        if content_type and content_type.split(";", 1)[0].strip().lower() not in ACCEPTED:
-            raise UnsupportedMediaType(content_type, list(ACCEPTED))
+        require_media_type(request, ACCEPTED)
         body = codec.decode(request.body)
         if isinstance(body, dict) and ("instances" in body or "inputs" in body):
             inputs = body["instances"] if "instances" in body else body["inputs"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from tiffin.codecs import loads
+from tiffin.codecs import loads, media_type
 from tiffin.errors import UnsupportedMediaType
 from tiffin.server.http import Request
 
@@ -13,15 +14,25 @@ LENIENT_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded"})
 """Read as JSON too: what `curl -d` and bare clients send for a JSON-only route."""
 
 
+def require_media_type(
+    request: Request, accepted: Collection[str], *, also: Collection[str] = ()
+) -> None:
+    """Refuse (415) a body whose Content-Type is neither ``accepted`` nor ``also``.
+
+    A request without a Content-Type is let through.
+    """
+    content_type = request.header(b"content-type")
+    if not content_type:
+        return
+    media = media_type(content_type)
+    if media in accepted or media in also:
+        return
+    raise UnsupportedMediaType(content_type, list(accepted))
+
+
 def json_body(request: Request) -> Any:
     """Parse a JSON request body, refusing bodies sent with a non-JSON Content-Type."""
     content_type = request.header(b"content-type")
-    if content_type:
-        media = content_type.split(";", 1)[0].strip().lower()
-        if (
-            media != "application/json"
-            and not media.endswith("+json")
-            and (media not in LENIENT_TYPES)
-        ):
-            raise UnsupportedMediaType(content_type, list(JSON_TYPES))
+    if not (content_type and media_type(content_type).endswith("+json")):
+        require_media_type(request, JSON_TYPES, also=LENIENT_TYPES)
     return loads(request.body)

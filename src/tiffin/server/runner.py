@@ -26,11 +26,10 @@ def configure_logging(level: str) -> None:
     """Send tiffin's and the user's model logs to stderr at ``level``."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
-    for name in ("tiffin",):
-        log = logging.getLogger(name)
-        log.handlers = [handler]
-        log.setLevel(level.upper())
-        log.propagate = False
+    log = logging.getLogger("tiffin")
+    log.handlers = [handler]
+    log.setLevel(level.upper())
+    log.propagate = False
 
 
 def prepare_multiprocess_metrics() -> str:

@@ -142,6 +142,11 @@ class CliEngine(Engine):
         return [self.executable, "run", *run_flags(options), image, *args]
 
 
+def target_args(context: Path, tag: str) -> list[str]:
+    """The end of every build command: tag the image, read ``context``'s Dockerfile."""
+    return ["--tag", tag, "--file", str(context / "Dockerfile"), str(context)]
+
+
 def run_flags(options: RunOptions) -> list[str]:
     """``run`` flags docker and podman share."""
     flags = ["--detach"] if options.detach else ["--rm"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tiffin.build.engines.base import CliEngine
+from tiffin.build.engines.base import CliEngine, target_args
 from tiffin.build.process import Completed, LineSink
 
 _SERVER = "{{.Server.Version}} {{range .Server.Components}}{{.Name}};{{end}}"
@@ -44,11 +44,7 @@ class DockerEngine(CliEngine):
             self.executable,
             "build",
             "--force-rm",
-            "--tag",
-            tag,
-            "--file",
-            str(context / "Dockerfile"),
-            str(context),
+            *target_args(context, tag),
         ]
 
     def build_env(self) -> dict[str, str]:
@@ -95,11 +91,7 @@ class BuildxEngine(DockerEngine):
             "--load",
             "--progress",
             "plain",
-            "--tag",
-            tag,
-            "--file",
-            str(context / "Dockerfile"),
-            str(context),
+            *target_args(context, tag),
         ]
 
     def build_env(self) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tiffin.build.engines.base import CliEngine
+from tiffin.build.engines.base import CliEngine, target_args
 
 
 class PodmanEngine(CliEngine):
@@ -21,11 +21,7 @@ class PodmanEngine(CliEngine):
             "docker",
             "--layers",
             "--force-rm",
-            "--tag",
-            tag,
-            "--file",
-            str(context / "Dockerfile"),
-            str(context),
+            *target_args(context, tag),
         ]
 
     def exists_argv(self, reference: str) -> list[str]:

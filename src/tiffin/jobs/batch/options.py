@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tiffin.codecs.registry import media_type
 from tiffin.errors import BatchError
 from tiffin.spec import parse_size
 
@@ -118,6 +119,6 @@ def _size(key: str, value: Any) -> int:
 
 
 def _media_type(value: str) -> str:
-    media = value.partition(";")[0].strip().lower()
+    media = media_type(value)
     aliases = {"application/x-jsonlines": JSONLINES, "application/jsonl": JSONLINES}
     return aliases.get(media, media)

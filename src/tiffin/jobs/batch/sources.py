@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
+from tiffin.codecs.registry import media_type
 from tiffin.errors import BatchInputError
 
 __all__ = ["CONTENT_TYPES", "InputFile", "find_inputs", "media_type_of"]
@@ -59,7 +60,7 @@ class InputFile:
 def media_type_of(name: str, content_type: str | None) -> str | None:
     """The content type of a file: ``content_type`` if given, else from its suffix."""
     if content_type:
-        return content_type.partition(";")[0].strip().lower()
+        return media_type(content_type)
     return CONTENT_TYPES.get(os.path.splitext(name)[1].lower())
 
 

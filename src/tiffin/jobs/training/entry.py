@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import json
+import os
 import runpy
 import sys
 from collections.abc import Callable
@@ -63,8 +65,6 @@ def _callable_entry(target: Any, loaded: LoadedSpec, reference: str) -> Entry:
 
 def _class_entry(cls: type, loaded: LoadedSpec) -> Entry:
     def run(ctx: TrainingContext) -> None:
-        import os
-
         context = model_context(loaded, os.environ, loaded.spec.name)
         context["model_dir"] = ctx.model_dir
         instance = construct_model(cls, context)
@@ -81,23 +81,23 @@ def _script_entry(script: Path) -> Entry:
         raise TrainingError(f"training script {script} does not exist")
 
     def run(ctx: TrainingContext) -> None:
-        import json
-
-        argv = [str(script), *json.loads(ctx.environment["SM_USER_ARGS"])]
-        _run_as_main(lambda: runpy.run_path(str(script), run_name="__main__"), argv, script.name)
+        _run_as_main(lambda: runpy.run_path(str(script), run_name="__main__"),
+                     [str(script), *_user_args(ctx)], script.name)  # fmt: skip
 
     return run
 
 
 def _module_entry(module_name: str) -> Entry:
     def run(ctx: TrainingContext) -> None:
-        import json
-
-        argv = [module_name, *json.loads(ctx.environment["SM_USER_ARGS"])]
         _run_as_main(lambda: runpy.run_module(module_name, run_name="__main__", alter_sys=True),
-                     argv, module_name)  # fmt: skip
+                     [module_name, *_user_args(ctx)], module_name)  # fmt: skip
 
     return run
+
+
+def _user_args(ctx: TrainingContext) -> list[str]:
+    """The hyperparameters as script arguments, exactly as SM_USER_ARGS lists them."""
+    return json.loads(ctx.environment["SM_USER_ARGS"])
 
 
 def _run_as_main(call: Callable[[], Any], argv: list[str], label: str) -> None:

@@ -18,8 +18,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import re
 import shlex
 import shutil
 import statistics
@@ -32,10 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from common import REPO, RESULTS, append_results, machine, prepare_iris
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-RESULTS = BENCH_DIR / "RESULTS.md"
 SIZES = (250_000, 1_000_000, 4_000_000)
 """1M rows is the benchmark; 250k and 4M rows show the peak RSS does not follow the input
 size; 1M and 4M rows (both enough chunks to keep every worker busy) give the scoring rate."""
@@ -123,14 +119,6 @@ class Run:
 
 
 # -- setup -----------------------------------------------------------------------------------
-
-
-def prepare_iris(workdir: Path) -> Path:
-    """Copy examples/iris into ``workdir`` and train it; return the package directory."""
-    package = workdir / "iris"
-    shutil.copytree(REPO / "examples" / "iris", package, ignore=shutil.ignore_patterns("model"))
-    subprocess.run([sys.executable, "train.py"], cwd=package, check=True, capture_output=True)
-    return package
 
 
 def prepare_forest(workdir: Path) -> Path:
@@ -320,15 +308,6 @@ def _met(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def machine() -> str:
-    """Cores, CPU model, Python version and load (other work skews results), for the record."""
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    return (f"{os.cpu_count()} cores ({model.group(1) if model else 'unknown CPU'}), "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
-            f"load average {os.getloadavg()[0]:.2f} at the end of the run")  # fmt: skip
-
-
 def model_heading(model: Model, s: dict[str, float]) -> str:
     """What the model is and what its predict costs a row (the floor), above its table."""
     return (f"**{model.key}**: {model.title}; `model.predict` costs "
@@ -354,8 +333,7 @@ def record(summaries: dict[str, dict[str, float]], args: argparse.Namespace) -> 
         f"machine ceiling is measured right after each model's runs\n\n"
         f"{tables}"
     )
-    with RESULTS.open("a") as out:
-        out.write(section)
+    append_results(section)
 
 
 # -- main ------------------------------------------------------------------------------------

@@ -14,11 +14,8 @@ import datetime
 import io
 import json
 import os
-import platform
-import re
 import shlex
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,12 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from common import RESULTS, append_results, free_port, machine, prepare_iris
 
 from tiffin.build.builder import build_image
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-RESULTS = BENCH_DIR / "RESULTS.md"
 REBUILD_TARGET = 0.10
 """A rebuild after changing only the model code takes at most this fraction of a cold build."""
 
@@ -61,14 +56,6 @@ def podman(*args: str) -> str:
 
 def image_size(image: str) -> int:
     return int(podman("image", "inspect", "--format", "{{.Size}}", image))
-
-
-def prepare_iris(workdir: Path) -> Path:
-    """Copy examples/iris into ``workdir`` and train it; return the package directory."""
-    package = workdir / "iris"
-    shutil.copytree(REPO / "examples" / "iris", package, ignore=shutil.ignore_patterns("model"))
-    subprocess.run([sys.executable, "train.py"], cwd=package, check=True, capture_output=True)
-    return package
 
 
 def timed_build(package: Path, tag: str, args: argparse.Namespace, *, cold: bool = False) -> float:
@@ -110,12 +97,6 @@ def run_to_ping(tag: str, rounds: int) -> list[float]:
         finally:
             subprocess.run(["podman", "rm", "--force", name], capture_output=True)
     return times
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_ping(url: str, started: float, timeout: float = 120) -> float:
@@ -219,16 +200,6 @@ def mb(size: int) -> str:
     return f"{size / 1e6:.0f} MB"
 
 
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    return (
-        f"{os.cpu_count()} cores ({model.group(1) if model else 'unknown CPU'}), "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
-        f"load average {os.getloadavg()[0]:.2f} at the end of the run"
-    )
-
-
 def record(results: Results, args: argparse.Namespace) -> None:
     """Append a dated section (machine, command, engine, table) to RESULTS.md."""
     python = os.path.relpath(sys.executable)
@@ -245,8 +216,7 @@ def record(results: Results, args: argparse.Namespace) -> None:
         f"{fmt(results.weights_rebuilds)} s, run to /ping {fmt(results.to_ping)} s\n\n"
         f"{table(results)}\n"
     )
-    with RESULTS.open("a") as out:
-        out.write(section)
+    append_results(section)
 
 
 def fmt(values: list[float] | None) -> str:

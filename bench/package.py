@@ -27,13 +27,11 @@ from typing import Any
 
 import joblib
 import numpy as np
-from serve import machine
+from common import RESULTS, append_results, machine
 from sklearn.ensemble import RandomForestRegressor
 
 import tiffin
 
-BENCH_DIR = Path(__file__).resolve().parent
-RESULTS = BENCH_DIR / "RESULTS.md"
 TARGET = 1.2
 """tiffin's save + load may take at most this multiple of joblib's own."""
 
@@ -137,8 +135,7 @@ def record(results: dict[str, Timing], size_mb: float, args: argparse.Namespace)
         f"- target: tiffin.package + tiffin.load <= {TARGET} x joblib.dump + joblib.load\n\n"
         f"{table(results)}\n"
     )
-    with RESULTS.open("a") as out:
-        out.write(section)
+    append_results(section)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -13,12 +13,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import re
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,10 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from common import BENCH_DIR, RESULTS, append_results, free_port, machine, prepare_iris
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-RESULTS = BENCH_DIR / "RESULTS.md"
 RPS_TARGET = 0.85
 """tiffin must serve at least this fraction of the baseline's requests per second."""
 
@@ -129,13 +125,6 @@ class Server:
 JSON = {"Content-Type": "application/json"}
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running(server: Server, probe: Protocol) -> Iterator[Server]:
     """Start ``server`` and stop it on exit, whatever happens."""
@@ -144,14 +133,6 @@ def running(server: Server, probe: Protocol) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
-
-
-def prepare_iris(workdir: Path) -> Path:
-    """Copy examples/iris into ``workdir`` and train it; return the package directory."""
-    package = workdir / "iris"
-    shutil.copytree(REPO / "examples" / "iris", package, ignore=shutil.ignore_patterns("model"))
-    subprocess.run([sys.executable, "train.py"], cwd=package, check=True, capture_output=True)
-    return package
 
 
 # -- wrk -------------------------------------------------------------------------------------
@@ -258,15 +239,6 @@ def table(results: dict[str, dict[str, Sample]]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    """Cores, CPU model, Python version and load (other work skews results), for the record."""
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    return (f"{os.cpu_count()} cores ({model.group(1) if model else 'unknown CPU'}), "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
-            f"load average {os.getloadavg()[0]:.2f} at the end of the run")  # fmt: skip
-
-
 def record(results: dict[str, dict[str, Sample]], args: argparse.Namespace) -> None:
     """Append a dated section with the table, machine, command and targets to RESULTS.md."""
     python = os.path.relpath(sys.executable)
@@ -284,8 +256,7 @@ def record(results: dict[str, dict[str, Sample]], args: argparse.Namespace) -> N
     )
     if not RESULTS.exists():
         RESULTS.write_text("# Serving benchmark results\n\nAppended by `bench/serve.py`.\n")
-    with RESULTS.open("a") as out:
-        out.write(section)
+    append_results(section)
 
 
 # -- main ------------------------------------------------------------------------------------

@@ -239,7 +239,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if shutil.which("podman") is None:
-        sys.exit("bench/images.py needs podman (bash ../shared/containers/setup-podman.sh)")
+        sys.exit("bench/images.py needs podman (bash scripts/provision-containers.sh)")
     with tempfile.TemporaryDirectory(prefix="tiffin-bench-images-") as tmp:
         results = measure(args, Path(tmp))
     print()

@@ -18,26 +18,19 @@ echo "[test] ruff"
 .venv/bin/ruff format --check src tests bench examples
 
 # The end-to-end image tests (pytest marker `container`) need podman, buildah, a base
-# image, Debian's docker-registry and a docker client. As root with apt-get (CI), install
-# them first; elsewhere those tests skip and say why. TIFFIN_SKIP_PROVISION=1 skips this.
+# image, Debian's docker-registry and a docker client; scripts/provision-containers.sh
+# installs them as root on Debian (CI). Elsewhere those tests skip and say why.
+# TIFFIN_SKIP_PROVISION=1 skips this step.
 provision_containers() {
-  local setup=../shared/containers/setup-podman.sh
   if [[ "${TIFFIN_SKIP_PROVISION:-}" == 1 ]]; then
     echo "[test] TIFFIN_SKIP_PROVISION=1: not provisioning the container tests"
   elif [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     echo "[test] not root with apt-get: the container tests run only if podman and its base image are there"
-  elif [[ ! -f "$setup" ]]; then
-    echo "[test] $setup not found: the container tests will skip"
   else
-    echo "[test] provisioning podman and the base image ($setup)"
-    bash "$setup"
-    eval "$(bash "$setup" --env)"
+    echo "[test] provisioning podman, the base image and a local registry"
+    bash scripts/provision-containers.sh
+    eval "$(bash scripts/provision-containers.sh --env)"
     export BASE_IMAGE
-    if ! dpkg -s docker-registry podman-docker >/dev/null 2>&1; then
-      echo "[test] installing docker-registry and podman-docker"
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry podman-docker >/dev/null
-    fi
   fi
 }
 provision_containers

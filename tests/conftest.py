@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from aws import MotoServer, start_moto
 from servers import EXAMPLES, Server, start_server
 
 
@@ -37,3 +38,19 @@ def iris_reference(iris_package: Path):
     import joblib
 
     return joblib.load(iris_package / "model" / "model.joblib")
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """One real moto server on 127.0.0.1 for the whole session (S3, ECR, SageMaker, STS)."""
+    yield from start_moto(tmp_path_factory.mktemp("moto"))
+
+
+@pytest.fixture
+def aws_env(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This process (and its children) pointed at a freshly reset moto server."""
+    moto_server.reset()
+    for name, value in moto_server.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_server.env

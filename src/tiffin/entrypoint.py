@@ -13,6 +13,9 @@
 
 Options after the mode go to ``tiffin serve|train|batch``. The process is replaced
 (exec), so signals (SIGTERM from ``docker stop`` or SageMaker) reach tiffin directly.
+Started as root (SageMaker, ``docker run`` without ``--user``), it makes the mounted
+``/opt/ml`` directories the mode needs usable by the image's user and drops to that
+user before the exec (:mod:`tiffin.privileges`).
 Only the standard library is imported here: the HEALTHCHECK runs this module often.
 """
 
@@ -26,6 +29,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+
+from tiffin.privileges import Need, prepare
 
 APP_DIR = "/opt/tiffin/app"
 ML_DIR = "/opt/ml"
@@ -60,13 +65,14 @@ def train_command(args: list[str], environ: Mapping[str, str]) -> Command:
     """``tiffin train APP`` in the SageMaker tree (``/opt/ml`` or ``$SAGEMAKER_BASE_DIR``)."""
     env = dict(environ)
     base = Path(env.setdefault("SAGEMAKER_BASE_DIR", ML_DIR))
-    for directory in (base / "model", base / "output"):
-        if directory.exists() and not os.access(directory, os.W_OK):
-            raise Refused(
-                f"{directory} is not writable by uid {os.getuid()}: run the container as "
-                "the owner of the mounted directory (`tiffin run` does: --user UID:GID), "
-                "or make it writable"
-            )
+    if os.getuid() != 0:
+        for directory in (base / "model", base / "output"):
+            if directory.exists() and not os.access(directory, os.W_OK):
+                raise Refused(
+                    f"{directory} is not writable by uid {os.getuid()}: run the container "
+                    "as the owner of the mounted directory (`tiffin run` does: --user "
+                    "UID:GID), start it without --user, or make the directory writable"
+                )
     return ["train", _app(env), *args], env
 
 
@@ -115,6 +121,36 @@ def _app(environ: Mapping[str, str]) -> str:
 MODES = {"serve": serve_command, "train": train_command, "batch": batch_command}
 
 
+def needs_for(mode: str, tiffin_args: list[str], environ: Mapping[str, str]) -> list[Need]:
+    """The directories ``mode`` reads or writes, for :func:`tiffin.privileges.prepare`."""
+    base = Path(environ.get("SAGEMAKER_BASE_DIR", ML_DIR))
+    if mode == "train":
+        needs = [Need(base / "input", write=False)]
+        needs += [Need(base / name, write=True) for name in ("model", "output")]
+        if (base / "checkpoints").exists():
+            needs.append(Need(base / "checkpoints", write=True))
+        return needs
+    model_dir = Path(environ.get("MODEL_DIR") or environ.get("SM_MODEL_DIR") or base / "model")
+    if mode == "serve":
+        return [Need(model_dir, write=False)]
+    needs = [Need(model_dir, write=False)]
+    for names, write in ((("--input", "-i"), False), (("--output", "-o"), True)):
+        value = _option_value(tiffin_args, *names)
+        if value and "://" not in value:
+            needs.append(Need(Path(value), write=write))
+    return needs
+
+
+def _option_value(args: list[str], *names: str) -> str | None:
+    for index, arg in enumerate(args):
+        if arg in names and index + 1 < len(args):
+            return args[index + 1]
+        for name in names:
+            if arg.startswith(f"{name}="):
+                return arg.split("=", 1)[1]
+    return None
+
+
 def healthcheck(environ: Mapping[str, str], timeout: float = 4.0) -> int:
     """0 when the server answers ``/ping`` with 200, or when the container is not serving."""
     try:
@@ -149,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as exc:
         print(f"tiffin: {exc}", file=sys.stderr)
         return 2
+    env = prepare(needs_for(mode, tiffin_args, env), env)
     _remember(mode)
     os.execve(sys.executable, [sys.executable, "-m", "tiffin", *tiffin_args], env)
     return 1  # pragma: no cover - exec does not return

@@ -22,6 +22,11 @@ codes or exit codes. The server maps them to statuses in one table
     │   ├── BuildError            the engine's build failed at a step (step, last output lines)
     │   │   └── BaseImageUnavailable  the base image cannot be pulled
     │   └── PushError             the engine could not push the image
+    ├── StorageError              a model URI cannot be fetched (scheme, extra, access, missing)
+    │   └── UnsafeArchive         an archive member would land outside the target directory
+    ├── DeployError               a cloud deployment cannot start, or the cloud refused it
+    │   ├── CloudCallFailed       an AWS call was refused (service, operation, code, message)
+    │   └── RemoteJobFailed       a remote job or endpoint ended Failed (kind, name, reason)
     └── InferenceError            something went wrong serving one request
         ├── InvalidInput          the request is malformed (bad JSON, shape, datatype...)
         │   └── PayloadTooLarge   the body exceeds max_body_size
@@ -40,6 +45,7 @@ __all__ = [
     "BatchError",
     "BatchInputError",
     "BuildError",
+    "CloudCallFailed",
     "ContractError",
     "EngineNotFound",
     "ImageError",
@@ -56,10 +62,14 @@ __all__ = [
     "PredictionTimeout",
     "PushError",
     "RecordFailed",
+    "RemoteJobFailed",
     "RequirementUnavailable",
+    "DeployError",
     "SpecError",
+    "StorageError",
     "TiffinError",
     "TrainingError",
+    "UnsafeArchive",
     "UnsupportedMediaType",
 ]
 
@@ -218,6 +228,57 @@ class PushError(ImageError):
         self.image = image
         self.destination = destination
         self.output = output
+
+
+class StorageError(TiffinError):
+    """A model URI cannot be fetched: unknown scheme, missing extra, no access, not found."""
+
+
+class UnsafeArchive(StorageError):
+    """An archive holds a member that would be written outside the extraction target."""
+
+    def __init__(self, archive: str, member: str, reason: str) -> None:
+        super().__init__(
+            f"{archive}: refusing member {member!r}: {reason}",
+            hint="nothing was extracted outside the target; rebuild the archive with "
+            "relative paths inside one directory",
+        )
+        self.archive = archive
+        self.member = member
+        self.reason = reason
+
+
+class DeployError(TiffinError):
+    """A cloud deployment cannot start (missing settings, invalid input) or the cloud refused it."""
+
+
+class CloudCallFailed(DeployError):
+    """A cloud API refused a call: ``service`` and ``operation`` name it, ``code`` and
+    ``message`` are the cloud's own (``ValidationException``, ``AccessDeniedException``...).
+    """
+
+    def __init__(
+        self, service: str, operation: str, code: str, message: str, *, hint: str | None = None
+    ) -> None:
+        super().__init__(f"{service} {operation} failed: {code}: {message}", hint=hint)
+        self.service = service
+        self.operation = operation
+        self.code = code
+        self.reason = message
+
+
+class RemoteJobFailed(DeployError):
+    """A remote job or endpoint reached a failed state; ``reason`` is the cloud's FailureReason."""
+
+    def __init__(
+        self, kind: str, name: str, status: str, reason: str | None, *, hint: str | None = None
+    ) -> None:
+        because = f": {reason}" if reason else " (no failure reason given)"
+        super().__init__(f"{kind} {name} {status}{because}", hint=hint)
+        self.kind = kind
+        self.name = name
+        self.status = status
+        self.reason = reason
 
 
 class InferenceError(TiffinError):

@@ -1,7 +1,7 @@
 """Fixtures of the image tests: a recording engine, tiny packages, and for the end-to-end
 tests (marker ``container``) podman, a built iris image, a local registry and podman's
 Docker-compatible socket. The end-to-end tests skip, saying why, without podman or the
-base image; CI provisions both (scripts/test.sh runs ../shared/containers/setup-podman.sh).
+base image; CI provisions both (scripts/test.sh runs scripts/provision-containers.sh).
 """
 
 from __future__ import annotations
@@ -75,11 +75,9 @@ def baklava_project(tmp_path: Path) -> Path:
 def why_no_podman() -> str | None:
     """Why the end-to-end tests cannot run here, or None."""
     if shutil.which("podman") is None:
-        return (
-            "podman is not installed (CI provisions it: bash ../shared/containers/setup-podman.sh)"
-        )
+        return "podman is not installed (CI provisions it: bash scripts/provision-containers.sh)"
     if podman("image", "exists", BASE_IMAGE, check=False).returncode != 0:
-        return f"the base image {BASE_IMAGE} is missing (run ../shared/containers/setup-podman.sh)"
+        return f"the base image {BASE_IMAGE} is missing (run scripts/provision-containers.sh)"
     return None
 
 

@@ -64,7 +64,8 @@ def test_image_metadata(iris_image: str) -> None:
     assert labels["org.opencontainers.image.title"] == "iris"
     assert labels["com.amazonaws.sagemaker.capabilities.accept-bind-to-port"] == "true"
     assert labels["io.tiffin.sources.digest"].startswith("sha256:")
-    assert config["User"] == "tiffin"
+    assert config.get("User", "") in ("", "root")  # starts as root, then drops (TIFFIN_RUN_AS)
+    assert "TIFFIN_RUN_AS=tiffin" in config["Env"]
     assert "8080/tcp" in config["ExposedPorts"]
     assert config["Entrypoint"] == ["/opt/venv/bin/python", "-m", "tiffin.entrypoint"]
     assert config["Cmd"] == ["serve"]
@@ -79,23 +80,62 @@ def write_iris_channel(directory: Path) -> None:
     np.savetxt(directory / "iris.csv", rows, delimiter=",", fmt="%g")
 
 
-def test_train_writes_the_model_to_the_mounted_opt_ml(iris_image: str, tmp_path: Path) -> None:
-    ml = tmp_path / "ml"
+def sagemaker_tree(ml: Path) -> None:
+    """/opt/ml as SageMaker mounts it: config, a train channel, model/ and output/ owned by
+    root with mode 0755, so that the image's own user cannot write them as they are."""
     (ml / "input" / "config").mkdir(parents=True)
     (ml / "input" / "config" / "hyperparameters.json").write_text('{"C": "0.5"}')
     write_iris_channel(ml / "input" / "data" / "train")
     for name in ("model", "output"):
         (ml / name).mkdir()
-        (ml / name).chmod(0o777)  # as SageMaker would, writable by the image's own user
+    for entry in (ml, *ml.rglob("*")):
+        os.chown(entry, 0, 0)
+        entry.chmod(0o755 if entry.is_dir() else 0o644)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="root-owned mounts need the tests to run as root")
+def test_train_as_sagemaker_runs_it_root_owned_mounts_and_no_user(iris_image, tmp_path) -> None:
+    ml = tmp_path / "ml"
+    sagemaker_tree(ml)
     done = podman("run", "--rm", "--volume", f"{ml}:/opt/ml", iris_image, "train", check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (ml / "model" / "model.joblib").is_file()
     assert (ml / "output" / "success").is_file()
+    # the job ran as the image's unprivileged user, not as root
+    assert (ml / "model" / "model.joblib").stat().st_uid == 1000
+    assert "staying root" not in done.stderr
     import joblib
 
     model = joblib.load(ml / "model" / "model.joblib")
     assert model.C == 0.5
     assert model.predict(np.asarray(ROWS)).tolist() == [0, 2, 1]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="root-owned mounts need the tests to run as root")
+def test_serve_as_sagemaker_runs_it_from_a_root_owned_model_dir(
+    iris_image: str, iris_package: Path, tmp_path: Path
+) -> None:
+    model_dir = tmp_path / "model"
+    shutil.copytree(iris_package / "model", model_dir)
+    for entry in (model_dir, *model_dir.rglob("*")):
+        os.chown(entry, 0, 0)
+        entry.chmod(0o755 if entry.is_dir() else 0o600)  # unreadable by anyone but root
+    port = free_port()
+    name = f"tiffin-test-sm-serve-{RUN_ID}"
+    podman(
+        "run", "--detach", "--rm", "--name", name, "--publish", f"127.0.0.1:{port}:8080",
+        "--volume", f"{model_dir}:/opt/ml/model", iris_image, "serve",
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_ping(url)
+        answer = httpx.post(f"{url}/invocations", json=ROWS[:2], timeout=10)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == [0, 2]
+        users = podman("top", name, "user").stdout.split()[1:]
+        assert users and set(users) == {"tiffin"}, users
+    finally:
+        podman("rm", "--force", name, check=False)
 
 
 def test_tiffin_run_train_with_a_channel_and_a_model_dir(iris_image, tmp_path) -> None:

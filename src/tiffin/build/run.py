@@ -66,11 +66,10 @@ def run_command(engine: Engine, request: RunRequest) -> RunCommand:
         for name, path in sorted((request.channels or {}).items())
     ]
     mounts += _model_mount(request, read_only=request.mode != "train")
-    options = RunOptions(
-        mounts=tuple(mounts),
-        env={"HOME": "/tmp", **(request.env or {})},
-        user=f"{os.getuid()}:{os.getgid()}",
-    )
+    env = {"HOME": "/tmp", **(request.env or {})}
+    if os.getuid() == 0:  # run as root, asked for: keep root, hand nothing over
+        env.setdefault("TIFFIN_RUN_AS", "root")
+    options = RunOptions(mounts=tuple(mounts), env=env, user=f"{os.getuid()}:{os.getgid()}")
     argv = engine.run_command(request.image, [request.mode, *request.args], options)
     return RunCommand(argv, ml_dir)
 

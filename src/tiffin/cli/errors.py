@@ -12,6 +12,7 @@ import click
 from tiffin.errors import (
     BatchError,
     ContractError,
+    DeployError,
     EngineNotFound,
     ImageError,
     InferenceError,
@@ -19,6 +20,7 @@ from tiffin.errors import (
     PackagingError,
     RecordFailed,
     SpecError,
+    StorageError,
     TiffinError,
     TrainingError,
 )
@@ -34,6 +36,8 @@ EXIT_CODE_BY_ERROR: dict[type[TiffinError], int] = {
     RecordFailed: 4,
     ImageError: 6,
     EngineNotFound: 7,
+    StorageError: 8,
+    DeployError: 9,
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

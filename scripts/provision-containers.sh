@@ -3,7 +3,8 @@
 #   - podman, buildah and runc (a daemonless engine; no Docker daemon needed),
 #   - a local Python base image, $BASE_IMAGE (Debian bookworm minbase + python3.11 + venv),
 #     built with debootstrap so that no registry is needed,
-#   - Debian's docker-registry (a local OCI registry) and podman-docker (a docker CLI).
+#   - Debian's docker-registry (a local OCI registry), podman-docker (a docker CLI) and
+#     docker-compose (what the SageMaker SDK's local mode runs images with).
 #
 #   bash scripts/provision-containers.sh          # idempotent; about a minute the first time
 #   eval "$(bash scripts/provision-containers.sh --env)"   # print the variables only
@@ -32,7 +33,7 @@ apt_install() {
 }
 
 missing=()
-for tool in podman buildah runc debootstrap docker-registry; do
+for tool in podman buildah runc debootstrap docker-registry docker-compose; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 dpkg -s podman-docker >/dev/null 2>&1 || missing+=(podman-docker)
@@ -40,7 +41,7 @@ if ((${#missing[@]})); then
   say "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   apt_install podman buildah runc debootstrap uidmap slirp4netns fuse-overlayfs \
-    docker-registry podman-docker
+    docker-registry podman-docker docker-compose
 fi
 
 conf=/etc/containers/containers.conf

@@ -35,5 +35,13 @@ provision_containers() {
 }
 provision_containers
 
+# The SageMaker Python SDK (v2) drives a built image in its local mode in one test; it
+# lives in its own virtualenv so that its pins never meet the test extras.
+if [[ ! -x .venv-sagemaker/bin/python ]] || ! .venv-sagemaker/bin/python -c 'import sagemaker' 2>/dev/null; then
+  echo "[test] installing the SageMaker SDK into .venv-sagemaker"
+  "$PYTHON" -m venv .venv-sagemaker
+  .venv-sagemaker/bin/python -m pip install --quiet --disable-pip-version-check 'sagemaker>=2.200,<3'
+fi
+
 echo "[test] pytest"
 exec .venv/bin/python -m pytest -q "$@"

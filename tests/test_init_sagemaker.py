@@ -1,7 +1,9 @@
 """`tiffin init NAME --template sagemaker`: the project it writes, and its README run as written.
 
 The README's commands are read from the rendered README itself and run here, so a
-command that drifts from the CLI fails this test.
+command that drifts from the CLI fails this test: the local ones as they are, the
+SageMaker ones by bash against a real moto server (the push, which needs an image and a
+registry, is covered by tests/deploy; its ECR repository is created here instead).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 import joblib
 import pytest
 
+from aws import ROLE_ARN
 from servers import TIFFIN, free_port
 
 README_SECTION = re.compile(r"^## (\d)\. .*?$(.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
@@ -141,3 +144,35 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None
             pass
         time.sleep(0.1)
     raise AssertionError("tiffin serve did not become ready")
+
+
+def test_the_readme_sagemaker_steps_run_as_written_against_moto(churn: Path, aws_env) -> None:
+    import boto3
+
+    boto3.client("ecr").create_repository(repositoryName="churn")  # what the push creates
+    commands = [c for c in readme_commands(churn, 4) if "sagemaker push" not in c]
+    assert (
+        sum(c.startswith(("tiffin sagemaker", "MODEL=$(tiffin sagemaker")) for c in commands) == 6
+    )
+    env = {**os.environ, **aws_env, "BUCKET": "churn-bucket", "TIFFIN_SAGEMAKER_ROLE": ROLE_ARN,
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+    done = subprocess.run(["bash", "-c", "set -euo pipefail\n" + "\n".join(commands)],
+                          cwd=churn, env=env, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    sagemaker = boto3.client("sagemaker")
+    (job,) = sagemaker.list_training_jobs()["TrainingJobSummaries"]
+    trained = sagemaker.describe_training_job(TrainingJobName=job["TrainingJobName"])
+    assert trained["HyperParameters"] == {"C": "0.5"}
+    assert trained["RoleArn"] == ROLE_ARN
+    channel = trained["InputDataConfig"][0]
+    assert channel["ChannelName"] == "train" and channel["ContentType"] == "text/csv"
+    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == "s3://churn-bucket/churn/train/"
+    batch = sagemaker.describe_transform_job(TransformJobName="churn-batch-1")
+    assert batch["TransformInput"]["SplitType"] == "Line"
+    assert batch["BatchStrategy"] == "MultiRecord"
+    assert batch["TransformOutput"]["S3OutputPath"] == "s3://churn-bucket/churn/scored/"
+    assert "endpoint churn is InService" in done.stderr
+    assert sagemaker.list_endpoints()["Endpoints"] == []  # the clean-up lines ran
+    assert sagemaker.list_models()["Models"] == []

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 EPILOG = (
     "Rerun the same command after a crash or Ctrl-C to resume where it stopped. "
     "Exit status: 0 done, 2 bad spec, 3 model code or load failed, 4 a record failed "
-    "(--on-error fail), 5 bad input, output or options, 130 interrupted."
+    "(--on-error fail), 5 bad input, output or options, 8 the --model-uri cannot be fetched, "
+    "130 interrupted."
 )
 
 
@@ -113,13 +114,21 @@ EPILOG = (
     help="With --engine dask: the scheduler of an existing cluster, e.g. tcp://host:8786 "
     "[default: $TIFFIN_DASK_ADDRESS, else a local cluster of --workers processes].",
 )
+@click.option(
+    "--model-uri",
+    metavar="URI",
+    help="Fetch the model (s3://, gs://, http(s)://, file:// or a path; a .tar.gz/.zip is "
+    "extracted) into MODEL_DIR, else a cache dir, first [STORAGE_URI].",
+)
 @click.option("--restart", is_flag=True, help="Discard the job state in --output and start over.")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar [default: on a terminal only]."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @handle_errors
-def batch(path: str, source: str, output: str, as_json: bool, **options: object) -> None:
+def batch(
+    path: str, source: str, output: str, as_json: bool, model_uri: str | None, **options: object
+) -> None:
     """Score every record of --input with the model in PATH, into --output.
 
     PATH is a package directory, a tiffin.yaml, a pyproject.toml or a single .py file.
@@ -127,7 +136,10 @@ def batch(path: str, source: str, output: str, as_json: bool, **options: object)
     """  # fmt: skip
     from tiffin.codecs import dumps
     from tiffin.jobs.batch import run_batch
+    from tiffin.spec import load_spec
+    from tiffin.storage import prepare_model_dir
 
+    prepare_model_dir(model_uri, defaults=load_spec(path).spec.environment)
     try:
         summary = run_batch(path, source, output, **options)  # type: ignore[arg-type]
     except KeyboardInterrupt:

@@ -7,12 +7,14 @@ import click
 from tiffin import __version__
 from tiffin.cli.batch import batch
 from tiffin.cli.build import build
+from tiffin.cli.configure import configure
 from tiffin.cli.dockerfile import dockerfile
 from tiffin.cli.init import init
 from tiffin.cli.package import package
 from tiffin.cli.predict import predict
 from tiffin.cli.push import push
 from tiffin.cli.run import run
+from tiffin.cli.sagemaker import sagemaker
 from tiffin.cli.serve import serve
 from tiffin.cli.train import train
 
@@ -41,6 +43,8 @@ cli.add_command(build)
 cli.add_command(dockerfile)
 cli.add_command(run)
 cli.add_command(push)
+cli.add_command(sagemaker)
+cli.add_command(configure)
 
 
 def main() -> None:

@@ -51,6 +51,13 @@ if TYPE_CHECKING:
     help="Mounted at /opt/ml/model: read by serve and batch, written by train.",
 )
 @click.option(
+    "--model-uri",
+    metavar="URI",
+    help="serve, batch: fetch the model (s3://, gs://, http(s)://, file:// or a path; a "
+    ".tar.gz/.zip is extracted) on this host into --model-dir, else a cache dir, and mount "
+    "it read-only at /opt/ml/model.",
+)
+@click.option(
     "--ml-dir",
     type=click.Path(file_okay=False),
     help="train, batch: the host directory mounted as /opt/ml [a new temp dir].",
@@ -82,11 +89,13 @@ def run(
       tiffin run iris:1 -p 9000
       tiffin run iris:1 train --channel train=./data --hp C=0.5 --model-dir ./model
       tiffin run iris:1 batch --channel input=./records -- --on-error skip
+      tiffin run iris:1 --model-uri s3://models/iris/model.tar.gz
     """
     from tiffin.build.engines import select_engine
     from tiffin.build.run import run_command
 
     chosen = select_engine(engine)
+    flags["model_dir"] = _model_dir(mode, flags["model_dir"], flags.pop("model_uri"))
     request = _request(_image(target, chosen, base_image), mode, args, flags)
     try:
         command = run_command(chosen, request)
@@ -102,7 +111,7 @@ def run(
 def _request(image: str, mode: str, args: tuple[str, ...], flags: dict[str, Any]) -> RunRequest:
     from tiffin.build.run import RunRequest
 
-    def path(value: str | None) -> Path | None:
+    def path(value: str | Path | None) -> Path | None:
         return Path(value) if value else None
 
     channels = parse_pairs(flags["channels"], "--channel")
@@ -117,6 +126,19 @@ def _request(image: str, mode: str, args: tuple[str, ...], flags: dict[str, Any]
         ml_dir=path(flags["ml_dir"]),
         env=parse_pairs(flags["env"], "--env"),
     )
+
+
+def _model_dir(mode: str, model_dir: str | None, model_uri: str | None) -> Path | None:
+    """``--model-dir``, after fetching ``--model-uri`` into it (or into a cache dir)."""
+    if not model_uri:
+        return Path(model_dir) if model_dir else None
+    if mode == "train":
+        raise click.BadParameter("train writes the model; fetch one for serve or batch only",
+                                 param_hint="--model-uri")  # fmt: skip
+    from tiffin.storage import fetch_model, model_cache_dir, parse_uri
+
+    uri = parse_uri(model_uri)
+    return fetch_model(uri, model_dir or model_cache_dir(uri))
 
 
 def _image(target: str, engine: Engine, base_image: str | None) -> str:

@@ -14,7 +14,8 @@ ENV_HELP = (
     "Every option also reads an environment variable: TIFFIN_HOST, TIFFIN_PORT (or HTTP_PORT, "
     "SAGEMAKER_BIND_TO_PORT), TIFFIN_WORKERS, TIFFIN_THREADS, TIFFIN_WORKER_CLASS, "
     "TIFFIN_TIMEOUT, TIFFIN_GRACEFUL_TIMEOUT, TIFFIN_LOG_LEVEL, TIFFIN_ACCESS_LOG, "
-    "TIFFIN_MAX_BODY_SIZE. A flag beats the variable, which beats tiffin.yaml."
+    "TIFFIN_MAX_BODY_SIZE, STORAGE_URI (--model-uri). A flag beats the variable, which beats "
+    "tiffin.yaml."
 )
 
 
@@ -46,19 +47,28 @@ ENV_HELP = (
 @click.option("--access-log/--no-access-log", default=None, help="Log every request [off].")
 @click.option("--max-body-size", help="Largest accepted request body, e.g. 16MB [16MiB].")
 @click.option(
+    "--model-uri",
+    metavar="URI",
+    help="Fetch the model (s3://, gs://, http(s)://, file:// or a path; a .tar.gz/.zip is "
+    "extracted) into MODEL_DIR, else a cache dir, before serving [STORAGE_URI].",
+)
+@click.option(
     "--debug",
     is_flag=True,
     help="One auto-reloading development process instead of the process manager.",
 )
 @handle_errors
-def serve(path: str, debug: bool, **flags: object) -> None:
+def serve(path: str, debug: bool, model_uri: str | None, **flags: object) -> None:
     """Serve the model in PATH over SageMaker, KServe V1, Open Inference V2, msgpack and REST.
 
     PATH is a package directory, a tiffin.yaml, a pyproject.toml with [tool.tiffin], or a
     single .py file holding a model class. The model loads in the background: /ping and
     the readiness routes answer 503 until load() has returned.
     """
+    from tiffin.storage import prepare_model_dir
+
     loaded = load_spec(path)
+    prepare_model_dir(model_uri, defaults=loaded.spec.environment)
     settings = apply_env(loaded.spec.server, os.environ)
     settings = apply_overrides(settings, **flags)
 

@@ -1,0 +1,1 @@
+"""Deploying packaged models to cloud services (``tiffin sagemaker``, ``tiffin configure``)."""

@@ -9,10 +9,17 @@
     docker run IMAGE batch [OPTS]   -> tiffin batch: /opt/ml/input/data/<channel> ->
                                        /opt/ml/output/data (TIFFIN_BATCH_INPUT/_OUTPUT/_CHANNEL)
     docker run IMAGE healthcheck    -> exit 0 when /ping answers 200 (the HEALTHCHECK)
+    docker run IMAGE --OPTION ...   -> serve with these options (a KServe manifest's args)
     docker run IMAGE CMD ...        -> any other command, run as it is (bash, python...)
 
-Options after the mode go to ``tiffin serve|train|batch``. The process is replaced
-(exec), so signals (SIGTERM from ``docker stop`` or SageMaker) reach tiffin directly.
+Options after the mode go to ``tiffin serve|train|batch``. ``serve`` also takes KServe's
+model-server flags (``--model_name=NAME --http_port=8081 --workers=2 --max_threads=4
+--model_dir=DIR --max_buffer_size=BYTES``), mapped to tiffin's settings; the flags that
+mean nothing to tiffin (``--grpc_port``, ``--enable_docs_url``...) are named once on
+stderr and ignored.
+
+The process is replaced (exec), so signals (SIGTERM from ``docker stop`` or SageMaker)
+reach tiffin directly.
 Started as root (SageMaker, ``docker run`` without ``--user``), it makes the mounted
 ``/opt/ml`` directories the mode needs usable by the image's user and drops to that
 user before the exec (:mod:`tiffin.privileges`).
@@ -40,6 +47,18 @@ SAGEMAKER_SETTINGS = {
     "SAGEMAKER_MODEL_SERVER_WORKERS": "TIFFIN_WORKERS",
     "SAGEMAKER_MODEL_SERVER_TIMEOUT": "TIFFIN_TIMEOUT",
 }
+KSERVE_SETTINGS = {
+    "model_name": "MODEL_NAME",
+    "http_port": "TIFFIN_PORT",
+    "workers": "TIFFIN_WORKERS",
+    "max_threads": "TIFFIN_THREADS",
+    "model_dir": "MODEL_DIR",
+    "max_buffer_size": "TIFFIN_MAX_BODY_SIZE",
+}
+"""KServe model-server flags that mean something to tiffin, and the variable each sets."""
+KSERVE_NUMBERS = ("http_port", "workers", "max_threads", "max_buffer_size")
+KSERVE_SINGLE_WORDS = ("workers", "protocol")
+"""KServe flags without an underscore; every other KServe flag has one, tiffin's have none."""
 MODE_FILE = Path(tempfile.gettempdir()) / "tiffin-mode"
 USAGE = __doc__.split("::")[1].split("Options")[0] if __doc__ else ""
 
@@ -51,14 +70,49 @@ class Refused(Exception):
 
 
 def serve_command(args: list[str], environ: Mapping[str, str]) -> Command:
-    """``tiffin serve APP`` on port 8080 unless a port variable says otherwise."""
-    env = dict(environ)
+    """``tiffin serve APP`` on port 8080 unless a port variable (or ``--http_port``) says
+    otherwise; KServe's model-server flags become settings, or are named and ignored."""
+    args, settings, ignored = kserve_options(args)
+    if ignored:
+        print(f"tiffin: ignoring KServe options tiffin has no use for: {', '.join(ignored)}",
+              file=sys.stderr)  # fmt: skip
+    env = {**environ, **settings}
     if not any(env.get(name, "").strip() for name in PORT_VARIABLES):
         env["TIFFIN_PORT"] = DEFAULT_PORT
     for sagemaker, tiffin in SAGEMAKER_SETTINGS.items():
         if env.get(sagemaker, "").strip() and not env.get(tiffin, "").strip():
             env[tiffin] = env[sagemaker]
     return ["serve", _app(env), *args], env
+
+
+def kserve_options(args: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
+    """Split KServe's ``--flag_name=value`` (or ``--flag_name value``) out of ``args``.
+
+    Returns the other arguments, the variables the meaningful flags set, and the
+    ignored flags as ``--flag=value``. Raises :class:`Refused` for a flag without a
+    value, or a number that is not one.
+    """
+    rest: list[str] = []
+    settings: dict[str, str] = {}
+    ignored: list[str] = []
+    pending = list(args)
+    while pending:
+        arg = pending.pop(0)
+        name, has_value, value = arg[2:].partition("=")
+        if not (arg.startswith("--") and ("_" in name or name in KSERVE_SINGLE_WORDS)):
+            rest.append(arg)
+            continue
+        if not has_value:
+            if not pending or pending[0].startswith("--"):
+                raise Refused(f"--{name} needs a value: --{name}=VALUE")
+            value = pending.pop(0)
+        if name not in KSERVE_SETTINGS:
+            ignored.append(f"--{name}={value}")
+            continue
+        if name in KSERVE_NUMBERS and not value.strip().isdigit():
+            raise Refused(f"--{name}={value}: expected a whole number")
+        settings[KSERVE_SETTINGS[name]] = value.strip()
+    return rest, settings, ignored
 
 
 def train_command(args: list[str], environ: Mapping[str, str]) -> Command:
@@ -131,9 +185,11 @@ def needs_for(mode: str, tiffin_args: list[str], environ: Mapping[str, str]) -> 
             needs.append(Need(base / "checkpoints", write=True))
         return needs
     model_dir = Path(environ.get("MODEL_DIR") or environ.get("SM_MODEL_DIR") or base / "model")
+    # a STORAGE_URI is fetched into MODEL_DIR when one is set (else into the user's cache)
+    fetches = bool(environ.get("STORAGE_URI", "").strip()) and model_dir != base / "model"
+    needs = [Need(model_dir, write=fetches)]
     if mode == "serve":
-        return [Need(model_dir, write=False)]
-    needs = [Need(model_dir, write=False)]
+        return needs
     for names, write in ((("--input", "-i"), False), (("--output", "-o"), True)):
         value = _option_value(tiffin_args, *names)
         if value and "://" not in value:
@@ -178,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     if mode in ("help", "-h", "--help"):
         print(f"modes:{USAGE}")
         return 0
+    if mode.startswith("--"):
+        mode, rest = "serve", args
     if mode not in MODES:
         return _exec_other(args)
     try:

@@ -172,3 +172,15 @@ def test_progress_prints_steps_compactly_and_keeps_the_whole_log(tmp_path: Path)
             progress.line(line)
     assert "step 2/2: RUN make" in live.getvalue()
     assert live.getvalue().endswith("\r\x1b[2K")
+
+
+def test_an_old_python_version_is_said_before_building(tiny_package, fake_engine) -> None:
+    spec = tiny_package / "tiffin.yaml"
+    spec.write_text(spec.read_text() + 'python_version: "3.6.6"\n')
+    stream = io.StringIO()
+    build_image(tiny_package, engine=fake_engine, hermetic=False, stream=stream)
+    said = stream.getvalue()
+    assert "tiffin: python_version '3.6.6' is older than tiffin supports" in said
+    assert "python:3.10-slim" in said
+    dependencies = str(fake_engine.contexts[0]["Dockerfile"])
+    assert "FROM python:3.10-slim" in dependencies

@@ -111,6 +111,28 @@ def test_train_as_sagemaker_runs_it_root_owned_mounts_and_no_user(iris_image, tm
     assert model.predict(np.asarray(ROWS)).tolist() == [0, 2, 1]
 
 
+def test_kserve_manifest_args_serve_the_kfserving_seed_request(iris_image, iris_reference) -> None:
+    """A KServe manifest passes model-server flags as the container's args."""
+    port = free_port()
+    name = f"tiffin-test-kserve-{RUN_ID}"
+    podman(
+        "run", "--detach", "--rm", "--name", name, "--publish", f"127.0.0.1:{port}:8081",
+        iris_image, "--max_buffer_size=104857600", "--model_name=sklearnserver-test",
+        "--http_port=8081", "--grpc_port=8082", "--enable_docs_url=false",
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_ping(url)
+        answer = httpx.post(f"{url}/v2/models/sklearnserver-test/infer",
+                            json={"instances": ROWS}, timeout=10)  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"predictions": iris_reference.predict(np.asarray(ROWS)).tolist()}
+        logs = podman("logs", name).stderr
+        assert "ignoring KServe options tiffin has no use for: --grpc_port=8082" in logs
+    finally:
+        podman("rm", "--force", name, check=False)
+
+
 @pytest.mark.skipif(os.getuid() != 0, reason="root-owned mounts need the tests to run as root")
 def test_serve_as_sagemaker_runs_it_from_a_root_owned_model_dir(
     iris_image: str, iris_package: Path, tmp_path: Path

@@ -142,3 +142,46 @@ def test_main_refuses_batch_without_input(tmp_path, monkeypatch, capsys) -> None
     monkeypatch.delenv("TIFFIN_BATCH_INPUT", raising=False)
     assert entrypoint.main(["batch"]) == 2
     assert "no input" in capsys.readouterr().err
+
+
+# --- KServe model-server flags ------------------------------------------------------------
+
+
+def test_kserve_flags_map_to_tiffin_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--model_name=churn", "--http_port=8081", "--grpc_port=8082", "--workers=2",
+            "--model_dir=/mnt/models", "--enable_docs_url=false", "--max_threads", "4",
+            "--max_buffer_size=104857600", "--access-log"]  # fmt: skip
+    argv, env = serve_command(args, {"HTTP_PORT": "9000", "MODEL_NAME": "from-env"})
+    assert argv == ["serve", "/opt/tiffin/app", "--access-log"]
+    assert env["MODEL_NAME"] == "churn"
+    assert env["TIFFIN_PORT"] == "8081"
+    assert env["TIFFIN_WORKERS"] == "2"
+    assert env["TIFFIN_THREADS"] == "4"
+    assert env["MODEL_DIR"] == "/mnt/models"
+    assert env["TIFFIN_MAX_BODY_SIZE"] == "104857600"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "ignoring KServe options tiffin has no use for: --grpc_port=8082, " in err
+    assert "--enable_docs_url=false" in err
+
+
+def test_kserve_flags_with_bad_values_are_refused() -> None:
+    with pytest.raises(Refused, match=r"--http_port=eighty: expected a whole number"):
+        serve_command(["--http_port=eighty"], {})
+    with pytest.raises(Refused, match=r"--workers needs a value"):
+        serve_command(["--workers"], {})
+
+
+def test_main_treats_leading_options_as_serve(tmp_path, monkeypatch, capsys) -> None:
+    """`docker run IMAGE --max_buffer_size=104857600`, as a KServe manifest's args do."""
+    execs: list[tuple[str, list[str], dict[str, str]]] = []
+    monkeypatch.setattr(entrypoint, "MODE_FILE", tmp_path / "mode")
+    monkeypatch.setattr(entrypoint, "prepare", lambda needs, env: env)
+    monkeypatch.setattr(entrypoint.os, "execve", lambda *call: execs.append(call))
+    monkeypatch.delenv("TIFFIN_PORT", raising=False)
+    entrypoint.main(["--max_buffer_size=104857600", "--enable_docs_url", "false"])
+    [(_, argv, env)] = execs
+    assert argv[1:] == ["-m", "tiffin", "serve", "/opt/tiffin/app"]
+    assert env["TIFFIN_MAX_BODY_SIZE"] == "104857600"
+    assert (tmp_path / "mode").read_text() == "serve"
+    assert "--enable_docs_url=false" in capsys.readouterr().err

@@ -12,7 +12,13 @@ import pytest
 from servers import FIXTURES
 from tiffin.build.engines.fake import RecordingEngine
 from tiffin.build.files import is_ignored
-from tiffin.build.plan import BuildOptions, base_image_for, default_tag, plan_package
+from tiffin.build.plan import (
+    BuildOptions,
+    base_image_for,
+    default_tag,
+    plan_package,
+    plan_setuptools,
+)
 from tiffin.build.push import destination_for, split_reference
 from tiffin.build.run import RunRequest, parse_publish, run_command
 from tiffin.build.target import Target
@@ -296,3 +302,52 @@ def os_ids() -> str:
     import os
 
     return f"{os.getuid()}:{os.getgid()}"
+
+
+@pytest.mark.parametrize(
+    ("requested", "image", "noted"),
+    [("3.11.7", "python:3.11-slim", False), ("3", "python:3.11-slim", False),
+     ("3.10", "python:3.10-slim", False), ("3.6.6", "python:3.10-slim", True)],
+)  # fmt: skip
+def test_python_version_maps_to_a_base_image(
+    tiny_package: Path, requested: str, image: str, noted: bool
+) -> None:
+    (tiny_package / "tiffin.yaml").write_text(
+        f'name: tiny\nmodel: tiny_model:Tiny\npython_version: "{requested}"\n'
+    )
+    plan = plan_package(load_spec(tiny_package), BuildOptions(), {})
+    assert plan.base_image == image
+    assert plan.target.python_version == image.split(":")[1].removesuffix("-slim")
+    assert bool(plan.notes) is noted
+    if noted:
+        [note] = plan.notes
+        assert f"python_version '{requested}'" in note
+        assert "python:3.10-slim" in note
+        assert '"3.10" or later' in note
+
+
+def test_an_old_python_version_is_noted_even_with_another_base_image(tiny_package: Path) -> None:
+    (tiny_package / "tiffin.yaml").write_text(
+        'name: tiny\nmodel: tiny_model:Tiny\npython_version: "3.7"\n'
+    )
+    plan = plan_package(load_spec(tiny_package), BuildOptions(base_image="mine:1"), {})
+    assert plan.base_image == "mine:1"
+    assert plan.target.python_version == "3.10"
+    assert plan.notes and "Python 3.10" in plan.notes[0]
+
+
+def test_baklava_python_version_3_6_6_builds_on_the_oldest_supported_python(
+    baklava_project: Path, tmp_path: Path
+) -> None:
+    """Baklava's own example writes python_version='3.6.6'."""
+    setup = baklava_project / "setup.py"
+    setup.write_text(setup.read_text().replace('python_version="3.11"', "python_version='3.6.6'"))
+    argv = [sys.executable, "setup.py", "-q", "sdist", "--dist-dir", str(tmp_path / "dist")]
+    done = subprocess.run(argv, cwd=baklava_project, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sdist = next((tmp_path / "dist").glob("*.tar.gz"))
+    project = read_sdist(sdist)
+    assert project.python_version == "3.6.6"
+    plan = plan_setuptools(project, sdist, BuildOptions(default_mode="train"), {})
+    assert plan.base_image == "python:3.10-slim"
+    assert "python_version '3.6.6'" in plan.notes[0]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import shlex
 import sys
 import threading
 from importlib import metadata
+from pathlib import Path
 
 import httpx
 import joblib
@@ -216,3 +218,32 @@ def test_serve_starts_a_local_server_and_stops_it(classifier, rows, tmp_path):
         httpx.get(f"{server.url}/ping")
     with pytest.raises(TypeError, match="unknown setting 'wrokers'"):
         package.serve(wrokers=2)
+
+
+def test_the_scaffold_tutorial_word_for_word(classifier, tmp_path, monkeypatch):
+    """``package(model, target_directory=...)``, then paste ``docker_build_string``."""
+    from click.testing import CliRunner
+
+    from tiffin.cli.build import build
+
+    monkeypatch.chdir(tmp_path)
+    package = tiffin.package(classifier, target_directory="test_rfc")
+    assert package.path == tmp_path / "test_rfc"
+    assert package.predict([[0, 0, 0, 0]]).tolist() == classifier.predict([[0, 0, 0, 0]]).tolist()
+    command = shlex.split(package.docker_build_string)
+    assert command[:2] == ["tiffin", "build"]
+    assert Path(sys.executable).with_name("tiffin").is_file()  # the installed command
+    engine = RecordingEngine()
+    monkeypatch.setattr("tiffin.build.builder.select_engine", lambda name: engine)
+    done = CliRunner().invoke(build, [*command[2:], "--no-hermetic"])
+    assert done.exit_code == 0, done.output
+    assert engine.calls[-1] == ("build", "test_rfc:1")
+    assert "model/model.joblib" in " ".join(engine.contexts[-1]["files"])
+
+
+def test_target_dir_and_target_directory_are_one_argument(classifier, tmp_path):
+    with pytest.raises(TypeError, match="target_dir or target_directory, not both"):
+        tiffin.package(classifier, tmp_path / "a", target_directory=tmp_path / "b")
+    with pytest.raises(TypeError, match="missing the target directory"):
+        tiffin.package(classifier)
+    assert list(tmp_path.iterdir()) == []

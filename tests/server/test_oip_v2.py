@@ -86,3 +86,22 @@ def test_tritonclient_infer(iris_server, iris_reference, binary):
         assert result.get_response()["id"] == "triton-1"
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("name", ["iris", "model"])
+def test_infer_with_instances_answers_predictions(iris_server, iris_reference, name):
+    """KServe's V2 python server takes the V1 body on /infer too (as the KFServing seed posts)."""
+    response = iris_server.client.post(f"/v2/models/{name}/infer", json={"instances": ROWS})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"predictions": iris_reference.predict(np.array(ROWS)).tolist()}
+    bad = iris_server.client.post(f"/v2/models/{name}/infer", json={"instances": 3})
+    assert bad.status_code == 400
+    assert "must be a list" in bad.json()["error"]
+
+
+def test_infer_with_parameters_and_output_parameters(iris_server, iris_reference):
+    output = {"name": "species", "parameters": {"binary_data": False}}
+    body = infer_body(ROWS, parameters={"priority": 1}, outputs=[output])
+    response = iris_server.client.post("/v2/models/iris/infer", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["outputs"][0]["data"] == iris_reference.predict(np.array(ROWS)).tolist()

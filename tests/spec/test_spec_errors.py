@@ -114,6 +114,7 @@ def test_every_problem_is_listed_in_file_order(write: WriteFile) -> None:
         ("initialize: setup", "initialize: 'setup' should look like 'module:function'"),
         ("python_version: 3.10", 'python_version: write the version in quotes, e.g. "3.11"'),
         ("python_version: '2.7'", "python_version: '2.7' should look like \"3.11\""),
+        ("python_version: '3.x'", "python_version: '3.x' should look like \"3.11\""),
         ("secrets: [HF-TOKEN]", "secrets[0]: 'HF-TOKEN' is not an environment variable name"),
         ("server: {max_body_size: 12 parsecs}", "server.max_body_size: '12 parsecs' is not a size"),
         ("server: {worker_class: uvicron}", "server.worker_class: 'uvicron' is not 'uvicorn'"),

@@ -9,6 +9,7 @@ import pytest
 
 from tiffin.errors import SpecError
 from tiffin.spec import LoadedSpec, ProjectSpec, ServerSettings, load_spec
+from tiffin.spec.python import image_python
 
 WriteFile = Callable[[str, str], Path]
 
@@ -274,3 +275,19 @@ def test_unknown_file_type(tmp_path: Path, write: WriteFile) -> None:
         load_spec(source)
 
     assert caught.value.hint and ".py file" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("written", "image"),
+    [('"3"', "3.11"), ("3", "3.11"), ('"3.11"', "3.11"), ('"3.11.7"', "3.11"),
+     ('"3.12"', "3.12"), ('"3.6.6"', "3.10")],
+)  # fmt: skip
+def test_python_version_in_the_forms_users_write(
+    tmp_path: Path, write: WriteFile, written: str, image: str
+) -> None:
+    write("pkg/tiffin.yaml", f"name: tiny\npython_version: {written}\n")
+
+    spec = load_spec(tmp_path / "pkg").spec
+
+    assert spec.python_version == written.strip('"')
+    assert image_python(spec.python_version).version == image

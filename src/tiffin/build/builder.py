@@ -118,8 +118,9 @@ def build_plan(
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log_file = cache / "logs" / f"build-{plan.spec.name}-{stamp}-{os.getpid()}.log"
     with Progress(log_file, stream=stream) as progress:
-        if note:
-            progress.say(note)
+        for message in (*plan.notes, note):
+            if message:
+                progress.say(message)
         dependencies = prepare_context(
             plan, context, cache, say=progress.say, on_line=progress.line
         )

@@ -21,6 +21,7 @@ from tiffin.build.project import sdist_entries
 from tiffin.build.target import Target, host_target
 from tiffin.errors import SpecError
 from tiffin.spec import LoadedSpec, ProjectSpec
+from tiffin.spec.python import image_python
 from tiffin.spec.setuptools import SetuptoolsProject, project_spec
 
 APP_DIR = "/opt/tiffin/app"
@@ -71,6 +72,8 @@ class BuildPlan:
     project_sdist: Path | None = None
     """A setuptools project's sdist, installed into the image as a wheel."""
     sources_digest: str = ""
+    notes: tuple[str, ...] = ()
+    """What the user should know about choices made for them (shown before building)."""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -140,28 +143,33 @@ def _plan(
     _check_image_fields(spec)
     if options.default_mode not in MODES:
         raise ValueError(f"default_mode must be one of {MODES}, not {options.default_mode!r}")
+    python = image_python(spec.python_version)
     plan = BuildPlan(
         spec=spec,
         tag=options.tag or default_tag(spec.name, spec.version),
         base_image=base_image_for(spec, options.base_image, environ),
-        target=host_target(spec.python_version),
+        target=host_target(python.version),
         hermetic=options.hermetic,
         default_mode=options.default_mode,
         requirements=tuple(requirements),
         layers=layers,
         generated=generated,
         project_sdist=sdist,
+        notes=(python.note,) if python.note else (),
     )
     return _with_digest(plan)
 
 
 def base_image_for(spec: ProjectSpec, flag: str | None, environ: Mapping[str, str]) -> str:
-    """``--base-image``, else ``TIFFIN_BASE_IMAGE``, else ``base_image``, else python:X.Y-slim."""
+    """``--base-image``, else ``TIFFIN_BASE_IMAGE``, else ``base_image``, else python:X.Y-slim.
+
+    X.Y is ``python_version``'s major.minor, at least the oldest Python tiffin supports.
+    """
     return (
         flag
         or environ.get(BASE_IMAGE_VARIABLE, "").strip()
         or spec.base_image
-        or f"python:{spec.python_version}-slim"
+        or image_python(spec.python_version).base_image
     )
 
 

@@ -13,14 +13,15 @@ command                    image runs by default       entry points used
 =========================  ==========================  ===========================
 
 Each command builds the project's sdist, then an image from it. The base image is
-``--base-image``, else ``TIFFIN_BASE_IMAGE``, else ``python:<python_version>-slim``.
+``--base-image``, else ``TIFFIN_BASE_IMAGE``, else ``python:<python_version>-slim``
+(major.minor of ``python_version``; one older than 3.10, such as Baklava's ``"3.6.6"``,
+builds on ``python:3.10-slim`` and the build says so).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import tempfile
 import textwrap
@@ -31,6 +32,7 @@ from typing import Any, ClassVar
 from setuptools import Command
 
 from tiffin.errors import SpecError, TiffinError
+from tiffin.spec.python import normalize_python_version
 from tiffin.spec.setuptools import KEYWORDS_FILE, SetuptoolsProject, read_sdist
 
 try:  # setuptools >= 59
@@ -38,8 +40,6 @@ try:  # setuptools >= 59
 except ImportError:  # pragma: no cover - old setuptools
     from distutils.errors import DistutilsExecError as ExecError
     from distutils.errors import DistutilsSetupError as SetupError
-
-_PYTHON_VERSION = re.compile(r"^3\.\d+$")
 
 
 class ImageCommand(Command):
@@ -138,11 +138,15 @@ class Execute(ImageCommand):
 
 
 def check_python_version(dist: Any, attr: str, value: Any) -> None:
-    """The ``python_version`` setup keyword: a quoted ``"3.X"``."""
+    """The ``python_version`` setup keyword: a string such as ``"3.11"``, ``"3.11.7"``, ``"3"``.
+
+    A version older than tiffin supports is accepted; the image then runs the oldest
+    supported Python, and the build says so.
+    """
     if value is None:
         return
-    if not isinstance(value, str) or not _PYTHON_VERSION.match(value):
-        raise SetupError(f'{attr} should be a string like "3.11", not {value!r}')
+    if not isinstance(value, str) or normalize_python_version(value) is None:
+        raise SetupError(f'{attr} should be a string like "3.11" or "3.11.7", not {value!r}')
 
 
 def check_dockerlines(dist: Any, attr: str, value: Any) -> None:

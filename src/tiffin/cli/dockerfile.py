@@ -43,6 +43,8 @@ def dockerfile(path: str, output: str | None, hermetic: bool, base_image: str | 
     options = BuildOptions(base_image=base_image, hermetic=hermetic)
     with tempfile.TemporaryDirectory(prefix="tiffin-dockerfile-") as tmp:
         plan = plan_for(path, options, workdir=Path(tmp))
+        for note in plan.notes:
+            _say(note)
         if output is None:
             context = Path(tmp) / "context"
             write_context(plan, context, installed().requirements)

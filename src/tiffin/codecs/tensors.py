@@ -124,11 +124,48 @@ def _from_json(
         array = np.asarray(data, dtype=dtype)
     except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput(f"input {name!r} data cannot be read as {datatype}: {exc}") from exc
+    _check_elements(data, array, name)
     if array.size != count:
         raise InvalidInput(
             f"input {name!r} has {array.size} elements but shape {shape} needs {count}"
         )
     return array.reshape(shape)
+
+
+def _check_elements(data: Any, array: np.ndarray, name: str) -> None:
+    """Refuse null and objects, which numpy reads silently as NaN, False or an object.
+
+    Numbers read as numbers need no walk unless a NaN appeared (JSON has no NaN, but
+    ``null`` and the string ``"nan"`` become one); BOOL and BYTES data are walked.
+    """
+    kind = array.dtype.kind
+    if kind == "f" and not np.isnan(array).any():
+        return
+    if kind not in "fbO":
+        return
+    found = _non_scalar(data)
+    if found is not None:
+        raise InvalidInput(
+            f"input {name!r} data holds {found}; tensor data are (nested) arrays of "
+            "numbers, strings or booleans"
+        )
+
+
+def _non_scalar(data: Any) -> str | None:
+    """``"null"`` or ``"an object"`` if nested lists ``data`` hold one, else None."""
+    pending = [data]
+    while pending:
+        items = pending.pop()
+        if not isinstance(items, list):
+            items = [items]
+        for item in items:
+            if isinstance(item, list):
+                pending.append(item)
+            elif item is None:
+                return "null"
+            elif isinstance(item, dict):
+                return "an object"
+    return None
 
 
 def _from_blob(

@@ -21,6 +21,10 @@ from tiffin.model.handle import ModelHandle
 
 logger = logging.getLogger("tiffin.server")
 
+MODEL_ALIAS = "model"
+"""Another name the served model answers to: KServe's model servers name their model
+``model`` unless told otherwise, and so do the clients and tutorials written for them."""
+
 
 class ModelState(enum.Enum):
     """Where a model is in its life inside one worker."""
@@ -99,12 +103,14 @@ class DataPlane:
 
     @property
     def model_names(self) -> list[str]:
-        """Names of the served models."""
+        """Names of the served models (without the :data:`MODEL_ALIAS`)."""
         return [self.handle.name]
 
     def check(self, name: str, version: str | None = None) -> None:
-        """Raise ModelNotFound unless ``name`` (and ``version``) is served."""
-        if name != self.handle.name or (version is not None and version != self.handle.version):
+        """Raise ModelNotFound unless ``name`` (or :data:`MODEL_ALIAS`) and ``version`` are
+        served."""
+        known = name == self.handle.name or name == MODEL_ALIAS
+        if not known or (version is not None and version != self.handle.version):
             raise ModelNotFound(name, version)
 
     def model_metadata(self, name: str, version: str | None = None) -> dict[str, Any]:

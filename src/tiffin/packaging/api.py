@@ -1,4 +1,7 @@
-"""``tiffin.package(model, target_dir)``: turn an in-memory model into a package directory."""
+"""``tiffin.package(model, target_dir)``: turn an in-memory model into a package directory.
+
+``target_directory=`` is accepted for ``target_dir``, as Baseten's Scaffold spells it.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +27,9 @@ from tiffin.spec import ProjectSpec
 
 def package(
     model: Any,
-    target_dir: str | os.PathLike[str],
+    target_dir: str | os.PathLike[str] | None = None,
     *,
+    target_directory: str | os.PathLike[str] | None = None,
     name: str | None = None,
     requirements: list[str] | None = None,
     data_files: DataFiles | None = None,
@@ -45,6 +49,7 @@ def package(
         model: a fitted model object (scikit-learn, xgboost, lightgbm, pytorch, keras,
             onnx), or any object with a ``predict`` method or any callable (cloudpickle).
         target_dir: where to write; must not exist or be empty, unless ``overwrite``.
+        target_directory: another name for ``target_dir`` (give one of the two).
         name: the model's name in URLs; defaults to the target directory's name.
         requirements: pip requirements added to the inferred pins (and replacing a pin
             of the same name), e.g. ``["pandas>=2"]``.
@@ -58,8 +63,9 @@ def package(
 
     Raises:
         PackagingError: no adapter recognises ``model``, ``target_dir`` is not empty, ...
+        TypeError: neither or both of ``target_dir`` and ``target_directory`` are given.
     """
-    target = Path(target_dir).expanduser().absolute()
+    target = _target(target_dir, target_directory)
     adapter = choose_framework(model, framework)
     save_options = check_options(adapter, options or {})
     check_target(target, overwrite=overwrite)
@@ -77,6 +83,17 @@ def package(
             raise PackagingError(f"{adapter.name}: {exc}") from exc
         write_contents(root, manifest, artifact, data)
     return Package(target)
+
+
+def _target(
+    target_dir: str | os.PathLike[str] | None, target_directory: str | os.PathLike[str] | None
+) -> Path:
+    if target_dir is not None and target_directory is not None:
+        raise TypeError("package() takes target_dir or target_directory, not both")
+    chosen = target_dir if target_dir is not None else target_directory
+    if chosen is None:
+        raise TypeError("package() is missing the target directory: package(model, 'my_pkg')")
+    return Path(chosen).expanduser().absolute()
 
 
 def check_options(adapter: Framework, options: Mapping[str, Any]) -> dict[str, Any]:

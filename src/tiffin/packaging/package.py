@@ -28,8 +28,15 @@ METADATA_FILE = ".tiffin/package.json"
 
 
 def build_command(path: str | os.PathLike[str], name: str, version: str) -> str:
-    """The shell command that builds the image of the package at ``path``."""
-    return f"tiffin build {shlex.quote(str(path))} --tag {name.lower()}:{version}"
+    """The shell command that builds the image of the package at ``path``.
+
+    It is ``tiffin build``, not ``docker build``: a package directory holds no
+    Dockerfile; tiffin renders one (two, with the dependencies image) and runs docker,
+    podman or buildah on it. The tag is the one ``tiffin build`` gives by default.
+    """
+    from tiffin.build.plan import default_tag
+
+    return f"tiffin build {shlex.quote(str(path))} --tag {default_tag(name, version)}"
 
 
 class Package:
@@ -91,7 +98,12 @@ class Package:
 
     @property
     def docker_build_string(self) -> str:
-        """The exact command that builds this package's image."""
+        """The shell command that builds this package's image, to paste into a terminal.
+
+        ``tiffin build PATH --tag NAME:VERSION``, which renders the Dockerfile and runs the
+        installed engine (docker, podman or buildah); ``docker run -p 8080:8080 NAME:VERSION``
+        then serves the model.
+        """
         return build_command(self.path, self.spec.name, self.spec.version)
 
     def build(self, tag: str | None = None, **options: Any) -> BuiltImage:
@@ -102,8 +114,7 @@ class Package:
         """
         from tiffin.build.builder import build_image
 
-        default_tag = f"{self.spec.name.lower()}:{self.spec.version}"
-        return build_image(self.path, tag=tag or default_tag, **options)
+        return build_image(self.path, tag=tag, **options)
 
     def __repr__(self) -> str:
         framework = f", framework={self.framework!r}" if self.framework else ""

@@ -1,4 +1,9 @@
-"""Open Inference Protocol (KServe V2) over REST, with the binary tensor data extension."""
+"""Open Inference Protocol (KServe V2) over REST, with the binary tensor data extension.
+
+An infer request is checked against the protocol's ``inference_request`` schema
+(:mod:`tiffin.codecs.v2_schema`). KServe's V1 body, ``{"instances": [...]}``, is also
+taken on ``/infer`` and answered ``{"predictions": [...]}``, as KServe's own V2 server does.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from tiffin.codecs import (
     encode_tensor,
     split_binary_body,
 )
+from tiffin.codecs.v2_schema import check_inference_request
 from tiffin.errors import InvalidInput, ModelNotReady
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import json_body
 from tiffin.protocols.context import ServerContext
+from tiffin.protocols.kserve_v1 import unwrap_instances, wrap_predictions
 from tiffin.server.http import Request, Response, Route, json_response
 
 PROTOCOL = "oip_v2"
@@ -22,8 +29,11 @@ HEADER_LENGTH = b"inference-header-content-length"
 DEFAULT_OUTPUT = "output-0"
 
 
-def parse_request(request: Request) -> tuple[dict[str, Any], memoryview | None]:
-    """The JSON part of an infer request and, with the binary extension, its blobs."""
+def parse_request(request: Request) -> tuple[Any, memoryview | None]:
+    """The JSON part of an infer request and, with the binary extension, its blobs.
+
+    The JSON is not checked yet: it may be KServe's V1 body (:func:`is_instances_body`).
+    """
     header_length = request.header(HEADER_LENGTH)
     if header_length is None:
         body, blobs = json_body(request), None
@@ -35,9 +45,12 @@ def parse_request(request: Request) -> tuple[dict[str, Any], memoryview | None]:
                 f"Inference-Header-Content-Length is not a number: {header_length!r}"
             ) from None
         body, blobs = split_binary_body(request.body, length)
-    if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
-        raise InvalidInput('an infer request must be a JSON object with an "inputs" list')
     return body, blobs
+
+
+def is_instances_body(body: Any, blobs: memoryview | None) -> bool:
+    """KServe's V1 body on the V2 route: ``{"instances": [...]}`` and no ``inputs``."""
+    return blobs is None and isinstance(body, dict) and "instances" in body and "inputs" not in body
 
 
 def model_payload(body: dict[str, Any], blobs: memoryview | None) -> Any:
@@ -76,6 +89,19 @@ def select_outputs(outputs: dict[str, Any], body: dict[str, Any]) -> tuple[dict[
     return selected, binary
 
 
+def tensor_response(
+    response: dict[str, Any], outputs: dict[str, Any], binary: set[str]
+) -> Response:
+    """The infer response: JSON, or with the binary extension when outputs go binary."""
+    if not binary:
+        return Response(dumps(response))
+    arrays = {item["name"]: outputs[item["name"]] for item in response["outputs"]
+              if item["name"] in binary}  # fmt: skip
+    payload, json_length = encode_binary_response(response, arrays)
+    return Response(payload, 200, "application/octet-stream",
+                    [(HEADER_LENGTH, str(json_length).encode())])  # fmt: skip
+
+
 def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
     """The Open Inference Protocol REST routes over ``dp``."""
 
@@ -104,6 +130,10 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         name = request.params["name"]
         dp.check(name, version_of(request))
         body, blobs = parse_request(request)
+        if is_instances_body(body, blobs):
+            result = await dp.infer(unwrap_instances(body))
+            return Response(dumps(wrap_predictions(result)))
+        check_inference_request(body)
         result = await dp.infer(model_payload(body, blobs))
         outputs, binary = select_outputs(named_outputs(result, dp.handle.outputs), body)
         response: dict[str, Any] = {"model_name": name, "model_version": dp.handle.version}
@@ -111,13 +141,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
             response["id"] = body["id"]
         response["parameters"] = {}
         response["outputs"] = [encode_tensor(key, value) for key, value in outputs.items()]
-        if not binary:
-            return Response(dumps(response))
-        arrays = {item["name"]: outputs[item["name"]] for item in response["outputs"]
-                  if item["name"] in binary}  # fmt: skip
-        payload, json_length = encode_binary_response(response, arrays)
-        return Response(payload, 200, "application/octet-stream",
-                        [(HEADER_LENGTH, str(json_length).encode())])  # fmt: skip
+        return tensor_response(response, outputs, binary)
 
     model = "/v2/models/{name}"
     versioned = "/v2/models/{name}/versions/{version}"
@@ -134,7 +158,8 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
             Route("GET", base + "/ready", model_ready, PROTOCOL, "Model readiness",
                   responses=errors),
             Route("POST", base + "/infer", infer, PROTOCOL,
-                  "Inference with tensors (JSON or the binary tensor data extension)",
+                  "Inference with tensors (JSON or the binary tensor data extension); "
+                  'also {"instances": [...]} in, {"predictions": [...]} out',
                   request_types=("application/json", "application/octet-stream"),
                   response_types=("application/json", "application/octet-stream"),
                   responses=errors),

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from tiffin.spec.python import normalize_python_version
+
 __all__ = [
     "LOG_LEVELS",
     "NAME_PATTERN",
@@ -123,11 +125,20 @@ def _env_values_to_str(value: Any) -> Any:
 
 
 def _quoted_version(value: Any) -> Any:
-    if isinstance(value, float | int) and not isinstance(value, bool):
+    """``3`` is unambiguous; ``3.10`` unquoted reads as the number 3.1, so refuse floats."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
         raise _invalid(
             'write the version in quotes, e.g. "3.11" (unquoted, 3.10 reads as the number 3.1)'
         )
     return value
+
+
+def _python_version(value: str) -> str:
+    if normalize_python_version(value) is None:
+        raise _invalid(f'{value!r} should look like "3.11" (or "3", or "3.11.7")')
+    return value.strip()
 
 
 ByteSize = Annotated[int, BeforeValidator(parse_size)]
@@ -159,11 +170,7 @@ EntryRef = Annotated[
     ),
 ]
 EnvName = Annotated[str, _matching(_ENV_NAME, "is not an environment variable name")]
-PythonVersion = Annotated[
-    str,
-    BeforeValidator(_quoted_version),
-    _matching(re.compile(r"^3\.\d+$"), 'should look like "3.11"'),
-]
+PythonVersion = Annotated[str, BeforeValidator(_quoted_version), AfterValidator(_python_version)]
 VersionLabel = Annotated[str, BeforeValidator(_number_to_str)]
 EnvValues = Annotated[dict[str, str], BeforeValidator(_env_values_to_str)]
 LogLevelName = Annotated[LogLevel, BeforeValidator(_lower)]

@@ -24,6 +24,7 @@ from tiffin.spec._fields import (
     VersionLabel,
     WorkerClass,
 )
+from tiffin.spec.python import DEFAULT_PYTHON
 
 __all__ = ["ProjectSpec", "ServerSettings"]
 
@@ -135,9 +136,13 @@ class ProjectSpec(BaseModel):
         examples=["scorer.main:execute"],
     )
     python_version: PythonVersion = Field(
-        default="3.11",
-        description="Python version of the image, as a quoted string.",
-        examples=["3.11", "3.12"],
+        default=DEFAULT_PYTHON,
+        description=(
+            "Python version of the image, as a quoted string: '3', '3.11' or '3.11.7' "
+            "(the image runs major.minor; a version older than 3.10 builds on 3.10, "
+            "with a note)."
+        ),
+        examples=["3.11", "3.12", "3.11.7"],
     )
     requirements: list[str] = Field(
         default_factory=list,

@@ -224,3 +224,36 @@ def test_sigterm_runs_the_checkpoint_hook_and_exits(tmp_path):
     assert process.wait(30) == 143
     assert json.loads((base / "checkpoints" / "checkpoint.json").read_text()) == {"epoch": 7}
     assert not (base / "output" / "success").exists()
+
+
+SINGLE_FILE_MODEL = '''\
+"""One file: a model class that trains and serves."""
+
+import json
+from pathlib import Path
+
+
+class Scaler:
+    def __init__(self, model_dir: Path) -> None:
+        self.model_dir = Path(model_dir)
+
+    def load(self) -> None:
+        self.factor = json.loads((self.model_dir / "factor.json").read_text())["factor"]
+
+    def predict(self, rows):
+        return [[x * self.factor for x in row] for row in rows]
+
+    def train(self, ctx):
+        factor = float(ctx.hyperparameters.get("factor", 2))
+        (ctx.model_dir / "factor.json").write_text(json.dumps({"factor": factor}))
+'''
+
+
+def test_a_single_file_class_trains_as_it_serves(tmp_path):
+    file = tmp_path / "scaler.py"
+    file.write_text(SINGLE_FILE_MODEL)
+    result = run(str(file), "--hp", "factor=3", "--base-dir", str(tmp_path / "base"))
+    assert result.returncode == 0, result.stderr
+    assert "no training entry point" not in result.stderr
+    assert json.loads((tmp_path / "model" / "factor.json").read_text()) == {"factor": 3}
+    assert tiffin.load(file).predict([[1, 2]]) == [[3, 6]]

@@ -9,11 +9,17 @@ import runpy
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from tiffin.errors import TrainingError
+from tiffin.errors import ContractError, TrainingError
 from tiffin.jobs.training.context import TrainingContext
-from tiffin.model.loader import construct_model, import_user_module, model_context
+from tiffin.model.loader import (
+    construct_model,
+    discover_model,
+    import_user_module,
+    model_context,
+)
 from tiffin.spec import LoadedSpec
 
 Entry = Callable[[TrainingContext], None]
@@ -36,18 +42,37 @@ def resolve_entry(loaded: LoadedSpec) -> Entry:
             return _module_entry(module_name)
         return _callable_entry(getattr(module, attr or "train"), loaded, reference)
     if loaded.spec.model:
-        module_name, _, attr = loaded.spec.model.partition(":")
-        module = import_user_module(module_name, loaded)
-        for candidate in (getattr(module, attr, None) if attr else None, module):
-            train = getattr(candidate, "train", None)
-            if callable(train):
-                target = candidate if inspect.isclass(candidate) else train
-                return _callable_entry(target, loaded, loaded.spec.model)
+        entry = _model_entry(loaded, loaded.spec.model)
+        if entry is not None:
+            return entry
     raise TrainingError(
         "this package has no training entry point",
         hint="add `train(self, ctx)` to the model class, or `train: module:function` "
         "(or `train: train.py`) to tiffin.yaml",
     )
+
+
+def _model_entry(loaded: LoadedSpec, reference: str) -> Entry | None:
+    """The ``train`` of the served model class (found as ``tiffin serve`` finds it), else
+    a ``train`` function of its module."""
+    module_name, _, attr = reference.partition(":")
+    module = import_user_module(module_name, loaded)
+    for candidate in (_served_target(module, attr), module):
+        train = getattr(candidate, "train", None)
+        if callable(train):
+            target = candidate if inspect.isclass(candidate) else train
+            return _callable_entry(target, loaded, reference)
+    return None
+
+
+def _served_target(module: ModuleType, attr: str) -> Any:
+    """``module.attr``, or the one model class ``tiffin serve`` would find in ``module``."""
+    if attr:
+        return getattr(module, attr, None)
+    try:
+        return discover_model(module)
+    except ContractError:
+        return None
 
 
 def _callable_entry(target: Any, loaded: LoadedSpec, reference: str) -> Entry:

@@ -15,7 +15,6 @@ from tiffin.build.files import is_ignored
 from tiffin.build.plan import (
     BuildOptions,
     base_image_for,
-    default_tag,
     plan_package,
     plan_setuptools,
 )
@@ -30,6 +29,7 @@ from tiffin.spec.setuptools import (
     project_spec,
     read_sdist,
 )
+from tiffin.spec.tags import default_tag
 
 
 def test_base_image_flag_then_variable_then_spec_then_python_version() -> None:

@@ -25,7 +25,6 @@ import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tiffin import __version__
 from tiffin.build import hermetic, process, project, selfwheel
 from tiffin.build.files import tree_digest
 from tiffin.build.plan import BuildPlan
@@ -37,6 +36,7 @@ from tiffin.build.render import (
     render_image_dockerfile,
     render_requirements,
 )
+from tiffin.version import __version__
 
 Say = Callable[[str], None]
 DEPENDENCIES = "dependencies"

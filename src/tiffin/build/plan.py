@@ -15,7 +15,6 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from tiffin import __version__
 from tiffin.build.files import ignore_patterns, package_files, tree_digest
 from tiffin.build.project import sdist_entries
 from tiffin.build.target import Target, host_target
@@ -23,6 +22,8 @@ from tiffin.errors import SpecError
 from tiffin.spec import LoadedSpec, ProjectSpec
 from tiffin.spec.python import image_python
 from tiffin.spec.setuptools import SetuptoolsProject, project_spec
+from tiffin.spec.tags import default_tag
+from tiffin.version import __version__
 
 APP_DIR = "/opt/tiffin/app"
 """Where the package lives in the image (the working directory)."""
@@ -30,8 +31,6 @@ MODES = ("serve", "train", "batch")
 BASE_IMAGE_VARIABLE = "TIFFIN_BASE_IMAGE"
 _APT_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]*(?:=[A-Za-z0-9.+:~-]+)?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_REPO_CHARS = re.compile(r"[^a-z0-9._-]+")
-_TAG_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -171,13 +170,6 @@ def base_image_for(spec: ProjectSpec, flag: str | None, environ: Mapping[str, st
         or spec.base_image
         or image_python(spec.python_version).base_image
     )
-
-
-def default_tag(name: str, version: str) -> str:
-    """``name:version`` made a valid image reference (lower-case name, safe tag)."""
-    repository = _REPO_CHARS.sub("-", name.lower()).strip("._-") or "model"
-    tag = _TAG_CHARS.sub("-", version).lstrip(".-")[:128] or "latest"
-    return f"{repository}:{tag}"
 
 
 def image_spec(spec: ProjectSpec, origin: str) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from tiffin import __version__
 from tiffin.build.plan import APP_DIR, BuildPlan
+from tiffin.version import __version__
 
 VENV = "/opt/venv"
 USER = "tiffin"

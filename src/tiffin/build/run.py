@@ -18,8 +18,8 @@ from pathlib import Path
 
 from tiffin.build.engines import Engine, Mount, RunOptions
 from tiffin.errors import TrainingError
-from tiffin.jobs.training.config import write_local_config
-from tiffin.jobs.training.paths import TrainingPaths
+from tiffin.opt_ml.config import write_local_config
+from tiffin.opt_ml.paths import TrainingPaths
 
 CONTAINER_ML = "/opt/ml"
 CONTAINER_PORT = 8080

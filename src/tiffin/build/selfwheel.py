@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import tiffin
 from tiffin.build.files import file_digest
 
 if sys.version_info >= (3, 11):
@@ -54,7 +53,7 @@ def installed() -> Installed:
     if requirements is None:
         requirements = [r for r in (dist.requires or []) if not _EXTRA.search(r)]
     return Installed(
-        Path(tiffin.__file__).resolve().parent, dist.version, present, tuple(requirements)
+        Path(__file__).resolve().parents[1], dist.version, present, tuple(requirements)
     )
 
 

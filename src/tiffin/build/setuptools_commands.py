@@ -83,7 +83,8 @@ class ImageCommand(Command):
     def _build(self, sdist: Path) -> str:
         from tiffin.build.builder import HERMETIC_DEFAULT, build_plan
         from tiffin.build.engines import select_engine
-        from tiffin.build.plan import BuildOptions, default_tag, plan_setuptools
+        from tiffin.build.plan import BuildOptions, plan_setuptools
+        from tiffin.spec.tags import default_tag
 
         engine = select_engine(self.engine)
         project = self._project(sdist)

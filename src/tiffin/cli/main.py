@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from tiffin import __version__
 from tiffin.cli.batch import batch
 from tiffin.cli.build import build
 from tiffin.cli.configure import configure
@@ -17,6 +16,7 @@ from tiffin.cli.run import run
 from tiffin.cli.sagemaker import sagemaker
 from tiffin.cli.serve import serve
 from tiffin.cli.train import train
+from tiffin.version import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -73,7 +73,7 @@ def train(
       tiffin train . --channel train=./data/train --hp epochs=10
     """
     from tiffin.jobs.training import TrainingPaths, default_base, run_training
-    from tiffin.jobs.training.config import write_local_config
+    from tiffin.opt_ml.config import write_local_config
     from tiffin.spec import load_spec
 
     loaded = load_spec(path)

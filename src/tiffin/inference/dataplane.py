@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tiffin import __version__
 from tiffin.errors import ModelLoadError, ModelNotFound, ModelNotReady, TiffinError
 from tiffin.inference.runners import Runner, make_runner
 from tiffin.model.handle import ModelHandle
+from tiffin.version import __version__
 
 logger = logging.getLogger("tiffin.server")
 

@@ -22,11 +22,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from tiffin import __version__
 from tiffin.errors import PackagingError
 from tiffin.frameworks.base import Framework, SavedArtifact
 from tiffin.packaging.package import METADATA_FILE, SERVING_MODULE, build_command
 from tiffin.packaging.requirements import Requirements
+from tiffin.version import __version__
 
 DataFiles = Sequence[str | Path] | Mapping[str, str | Path]
 """Extra files for ``data/``: paths (kept under their own names), or ``{name: path}``."""

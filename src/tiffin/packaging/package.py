@@ -34,7 +34,7 @@ def build_command(path: str | os.PathLike[str], name: str, version: str) -> str:
     Dockerfile; tiffin renders one (two, with the dependencies image) and runs docker,
     podman or buildah on it. The tag is the one ``tiffin build`` gives by default.
     """
-    from tiffin.build.plan import default_tag
+    from tiffin.spec.tags import default_tag
 
     return f"tiffin build {shlex.quote(str(path))} --tag {default_tag(name, version)}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols import binary, kserve_v1, oip_v2, operations, sagemaker, simple
 from tiffin.protocols.context import ServerContext
-from tiffin.server.http import Route
+from tiffin.protocols.http import Route
 
 __all__ = ["ServerContext", "all_routes"]
 

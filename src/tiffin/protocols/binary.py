@@ -6,8 +6,8 @@ from tiffin.codecs import decoder_for
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import require_media_type
 from tiffin.protocols.context import ServerContext
+from tiffin.protocols.http import Request, Response, Route
 from tiffin.protocols.kserve_v1 import wrap_predictions
-from tiffin.server.http import Request, Response, Route
 
 PROTOCOL = "binary"
 MEDIA_TYPE = "application/x-msgpack"

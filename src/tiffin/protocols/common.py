@@ -7,7 +7,7 @@ from typing import Any
 
 from tiffin.codecs import loads, media_type
 from tiffin.errors import UnsupportedMediaType
-from tiffin.server.http import Request
+from tiffin.protocols.http import Request
 
 JSON_TYPES = ("application/json",)
 LENIENT_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded"})

@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tiffin.server.metrics import Metrics
+MetricsRenderer = Callable[[], tuple[bytes, str]]
+"""Renders the server's metrics: the body and its content type."""
 
 
 @dataclass
 class ServerContext:
-    """Server-wide facts the adapters need: limits, worker count, metrics, the OpenAPI doc."""
+    """Server-wide facts the adapters need: limits, worker count, metrics, the OpenAPI doc.
+
+    The server hands in callables (``render_metrics``, ``openapi``) rather than its own
+    objects, so the protocols never import the server.
+    """
 
     workers: int = 1
     max_body_size: int = 16 * 1024 * 1024
     default_accept: str = "application/json"
-    metrics: Metrics | None = None
+    render_metrics: MetricsRenderer | None = None
     openapi: Callable[[], dict] = field(default=lambda: {})

@@ -9,7 +9,7 @@ from tiffin.errors import InvalidInput, ModelNotReady
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import json_body
 from tiffin.protocols.context import ServerContext
-from tiffin.server.http import Request, Response, Route, json_response
+from tiffin.protocols.http import Request, Response, Route, json_response
 
 PROTOCOL = "kserve_v1"
 

@@ -21,8 +21,8 @@ from tiffin.errors import InvalidInput, ModelNotReady
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import json_body
 from tiffin.protocols.context import ServerContext
+from tiffin.protocols.http import Request, Response, Route, json_response
 from tiffin.protocols.kserve_v1 import unwrap_instances, wrap_predictions
-from tiffin.server.http import Request, Response, Route, json_response
 
 PROTOCOL = "oip_v2"
 HEADER_LENGTH = b"inference-header-content-length"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.context import ServerContext
-from tiffin.server.http import Request, Response, Route, json_response
+from tiffin.protocols.http import Request, Response, Route, json_response
 
 PROTOCOL = "operations"
 
@@ -13,9 +13,10 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
     """The operational routes."""
 
     async def metrics(request: Request) -> Response:
-        if ctx.metrics is None:
+        if ctx.render_metrics is None:
             return Response(b"", 404, "text/plain")
-        return Response(ctx.metrics.render(), 200, ctx.metrics.content_type)
+        body, content_type = ctx.render_metrics()
+        return Response(body, 200, content_type)
 
     async def healthz(request: Request) -> Response:
         return json_response({"live": True, "ready": dp.ready, "model": dp.handle.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tiffin.codecs import decoder_for, encoder_for
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.context import ServerContext
-from tiffin.server.http import Request, Response, Route
+from tiffin.protocols.http import Request, Response, Route
 
 PROTOCOL = "simple"
 

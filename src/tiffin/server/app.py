@@ -11,8 +11,8 @@ from collections.abc import Callable
 from tiffin.errors import TiffinError
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols import ServerContext, all_routes
+from tiffin.protocols.http import Request, read_body
 from tiffin.server.errors import error_response, plain_error
-from tiffin.server.http import Request, read_body
 from tiffin.server.metrics import Metrics
 from tiffin.server.openapi import openapi_document
 from tiffin.server.routing import MethodNotAllowed, Router
@@ -108,7 +108,8 @@ class TiffinApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.metrics = self.context.metrics = Metrics()
+                self.metrics = Metrics()
+                self.context.render_metrics = self.metrics.exposition
                 self._load_task = asyncio.create_task(self._load())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -16,7 +16,7 @@ from tiffin.errors import (
     TiffinError,
     UnsupportedMediaType,
 )
-from tiffin.server.http import Response
+from tiffin.protocols.http import Response
 
 STATUS_BY_ERROR: dict[type[TiffinError], int] = {
     PayloadTooLarge: 413,

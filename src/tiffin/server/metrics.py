@@ -101,3 +101,7 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+    def exposition(self) -> tuple[bytes, str]:
+        """:meth:`render` and its content type: what ``GET /metrics`` answers."""
+        return self.render(), self.content_type

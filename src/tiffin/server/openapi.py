@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tiffin import __version__
-from tiffin.server.http import Route
+from tiffin.protocols.http import Route
+from tiffin.version import __version__
 
 _PARAM = re.compile(r"\{(\w+)\}")
 

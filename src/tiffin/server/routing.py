@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tiffin.server.http import Route
+from tiffin.protocols.http import Route
 
 _PARAM = re.compile(r"\{(\w+)\}")
 

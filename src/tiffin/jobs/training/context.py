@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tiffin.errors import TrainingError
-from tiffin.jobs.training.config import TrainingConfig
-from tiffin.jobs.training.paths import TrainingPaths
+from tiffin.opt_ml.config import TrainingConfig
+from tiffin.opt_ml.paths import TrainingPaths
 
 
 @dataclass

@@ -14,8 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tiffin.jobs.training.config import TrainingConfig
-from tiffin.jobs.training.paths import TrainingPaths
+from tiffin.opt_ml.config import TrainingConfig
+from tiffin.opt_ml.paths import TrainingPaths
 
 
 def encode(value: Any) -> str:

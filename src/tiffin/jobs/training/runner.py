@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from tiffin.errors import TiffinError
-from tiffin.jobs.training.config import read_config
 from tiffin.jobs.training.context import TrainingContext
 from tiffin.jobs.training.entry import describe_entry, resolve_entry
 from tiffin.jobs.training.environment import environment_variables, training_environment
-from tiffin.jobs.training.paths import TrainingPaths
+from tiffin.opt_ml.config import read_config
+from tiffin.opt_ml.paths import TrainingPaths
 from tiffin.spec import LoadedSpec
 
 logger = logging.getLogger("tiffin.train")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tiffin.errors import TrainingError
-from tiffin.jobs.training.paths import TrainingPaths
+from tiffin.opt_ml.paths import TrainingPaths
 
 RESERVED_HYPERPARAMETERS = frozenset({
     "sagemaker_program", "sagemaker_submit_directory", "sagemaker_enable_cloudwatch_metrics",

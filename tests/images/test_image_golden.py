@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from servers import EXAMPLES, FIXTURES
-from tiffin import __version__
 from tiffin.build.context import write_context
 from tiffin.build.plan import BuildOptions, BuildPlan, plan_package, plan_setuptools
 from tiffin.spec import load_spec
 from tiffin.spec.setuptools import read_sdist
+from tiffin.version import __version__
 
 GOLDEN = FIXTURES / "build" / "golden"
 REGENERATE = os.environ.get("TIFFIN_REGENERATE_GOLDEN") == "1"

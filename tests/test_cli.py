@@ -127,3 +127,36 @@ def test_broken_user_contract_in_python_api_quotes_the_signature():
         assert "def TwoArguments.predict(self, features, extra)" in str(exc)
     else:
         raise AssertionError("expected ContractError")
+
+
+BROKEN_LOAD = (
+    "class Broken:\n"
+    "    def load(self):\n"
+    "        raise RuntimeError('weights missing')\n"
+    "    def predict(self, rows):\n"
+    "        return rows\n"
+)
+
+
+def test_a_load_failure_is_one_line_everywhere(tmp_path):
+    """`tiffin predict`, `tiffin batch` and `tiffin.load` word a failing load() alike."""
+    package = tmp_path / "broken"
+    package.mkdir()
+    (package / "tiffin.yaml").write_text("name: broken\nmodel: broken_model:Broken\n")
+    (package / "broken_model.py").write_text(BROKEN_LOAD)
+    (tmp_path / "rows.jsonl").write_text("[1, 2]\n")
+    expected = "error: model 'broken' failed to load: RuntimeError: weights missing"
+
+    predicted = run("predict", str(package), "--data", "[[1, 2]]")
+    assert predicted.returncode == 3
+    assert predicted.stderr.splitlines()[0] == expected
+    assert "Traceback" not in predicted.stderr
+
+    batched = run("batch", str(package), "--input", str(tmp_path / "rows.jsonl"),
+                  "--output", str(tmp_path / "out"))  # fmt: skip
+    assert batched.returncode != 0
+    assert expected in batched.stderr
+    assert "Traceback" not in batched.stderr
+
+    with pytest.raises(tiffin.errors.ModelLoadError, match="weights missing"):
+        tiffin.load(package)

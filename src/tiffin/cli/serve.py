@@ -87,7 +87,7 @@ def serve(path: str, debug: bool, model_uri: str | None, **flags: object) -> Non
 
     app = create_app(loaded, settings)
     click.echo(
-        f"tiffin: serving {app.dataplane.handle.name!r} on http://{settings.host}:{settings.port} "
+        f"tiffin: serving {app.dataplane.name!r} on http://{settings.host}:{settings.port} "
         f"({settings.workers} worker{'s' if settings.workers > 1 else ''})",
         err=True,
     )

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tiffin.errors import ModelLoadError, ModelNotFound, ModelNotReady, TiffinError
+from tiffin.errors import ModelNotFound, ModelNotReady, TiffinError
 from tiffin.inference.runners import Runner, make_runner
 from tiffin.model.handle import ModelHandle
 from tiffin.version import __version__
@@ -67,16 +67,9 @@ class DataPlane:
             pending = await loop.run_in_executor(None, self.handle.start_load)
             if pending is not None:
                 await pending
-        except TiffinError as exc:
+        except TiffinError as exc:  # the handle words every load failure
             self._fail(exc)
             raise
-        except Exception as exc:
-            error = ModelLoadError(
-                f"model {self.handle.name!r} failed to load: {type(exc).__name__}: {exc}",
-                hint="fix the model's __init__/load(); `tiffin predict` reproduces it in-process",
-            )
-            self._fail(error)
-            raise error from exc
         self.handle.loaded = True
         self._runner = make_runner(
             self.handle, timeout=self.timeout, threads=self.threads, on_wedged=self.on_wedged
@@ -100,6 +93,21 @@ class DataPlane:
     def ready(self) -> bool:
         """True once load() has returned."""
         return self.state is ModelState.READY
+
+    @property
+    def name(self) -> str:
+        """The served model's name."""
+        return self.handle.name
+
+    @property
+    def version(self) -> str:
+        """The served model's version."""
+        return self.handle.version
+
+    @property
+    def outputs(self) -> list[dict[str, Any]]:
+        """The output tensors the model declares (for naming V2 outputs)."""
+        return self.handle.outputs
 
     @property
     def model_names(self) -> list[str]:

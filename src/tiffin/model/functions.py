@@ -3,17 +3,20 @@
 A package may expose ``predict(payload)`` and optionally ``initialize()``
 instead of a class. ``initialize()`` runs once per worker, at load, and its
 result is cached; ``predict`` may return a dict or a JSON string, which is
-parsed so that every protocol can encode it.
+parsed so that every protocol can encode it. A batch job may be scored by an
+``execute(records)`` function instead of the model (:class:`ExecuteFunction`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from tiffin.errors import PredictionFailed, TiffinError
 from tiffin.model.contract import check_single_argument, describe, is_async
 
 
@@ -48,6 +51,45 @@ class FunctionModel:
 
     def __repr__(self) -> str:
         return f"FunctionModel({describe(self._predict_fn)})"
+
+
+class ExecuteFunction:
+    """Baklava's ``execute(records)``: scores a list of records in a batch job.
+
+    ``initialize()`` runs once, at :meth:`load`; a JSON string result is parsed; what
+    the function raises becomes a :class:`PredictionFailed` of the ``execute`` stage.
+    """
+
+    def __init__(
+        self, execute_fn: Callable[..., Any], initialize_fn: Callable[[], Any] | None = None
+    ) -> None:
+        check_single_argument(execute_fn)
+        if initialize_fn is not None:
+            _check_no_arguments(initialize_fn)
+        self._execute_fn = execute_fn
+        self._initialize_fn = initialize_fn
+        self._is_async = is_async(execute_fn)
+
+    def load(self) -> None:
+        """Run ``initialize()`` once, before the first records."""
+        if self._initialize_fn is not None:
+            self._initialize_fn()
+
+    def __call__(self, records: Any) -> Any:
+        try:
+            result = (
+                asyncio.run(self._execute_fn(records))
+                if self._is_async
+                else (self._execute_fn(records))
+            )
+        except TiffinError:
+            raise
+        except Exception as exc:
+            raise PredictionFailed("execute", exc) from exc
+        return _parse_json_string(result)
+
+    def __repr__(self) -> str:
+        return f"ExecuteFunction({describe(self._execute_fn)})"
 
 
 def _parse_json_string(result: Any) -> Any:

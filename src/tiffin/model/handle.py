@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tiffin.errors import PredictionFailed, TiffinError
+from tiffin.errors import ModelLoadError, PredictionFailed, TiffinError
 from tiffin.model.contract import PIPELINE_STAGES, is_async
 
 logger = logging.getLogger("tiffin.model")
@@ -62,13 +62,29 @@ class ModelHandle:
         self.stages = tuple(stages)
 
     def start_load(self) -> Awaitable[Any] | None:
-        """Instantiate and run a sync ``load()``; return the awaitable of an async one."""
-        self.instantiate()
-        load = getattr(self.instance, "load", None)
-        if load is None:
-            return None
-        result = load()
-        return result if asyncio.iscoroutine(result) else None
+        """Instantiate and run a sync ``load()``; return the awaitable of an async one.
+
+        Whatever the user's ``__init__`` or ``load()`` raises becomes a
+        :class:`ModelLoadError`, here and in the returned awaitable: the one place that
+        words a load failure, for the server, batch jobs, ``tiffin predict`` and the API.
+        """
+        try:
+            self.instantiate()
+            load = getattr(self.instance, "load", None)
+            result = load() if load is not None else None
+        except TiffinError:
+            raise
+        except Exception as exc:
+            raise load_failed(self.name, exc) from exc
+        return self._guard_load(result) if asyncio.iscoroutine(result) else None
+
+    async def _guard_load(self, pending: Awaitable[Any]) -> None:
+        try:
+            await pending
+        except TiffinError:
+            raise
+        except Exception as exc:
+            raise load_failed(self.name, exc) from exc
 
     def load(self) -> ModelHandle:
         """Instantiate and load in the calling thread (sync or async ``load``)."""
@@ -147,6 +163,14 @@ class ModelHandle:
 
     def __repr__(self) -> str:
         return f"ModelHandle(name={self.name!r}, version={self.version!r}, loaded={self.loaded})"
+
+
+def load_failed(name: str, exc: BaseException) -> ModelLoadError:
+    """The error of a model whose ``__init__`` or ``load()`` raised ``exc``."""
+    return ModelLoadError(
+        f"model {name!r} failed to load: {type(exc).__name__}: {exc}",
+        hint="fix the model's __init__/load(); `tiffin predict PATH --data ...` reproduces it",
+    )
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:

@@ -14,10 +14,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tiffin.errors import ContractError, ModelLoadError
+from tiffin.errors import ContractError, ModelLoadError, TiffinError
 from tiffin.model.contract import INJECTABLE_ARGS, check_model_class, constructor_arguments
-from tiffin.model.functions import FunctionModel
-from tiffin.model.handle import ModelHandle
+from tiffin.model.functions import ExecuteFunction, FunctionModel
+from tiffin.model.handle import ModelHandle, load_failed
 from tiffin.spec import LoadedSpec, load_spec, model_name
 
 SAGEMAKER_MODEL_DIR = Path("/opt/ml/model")
@@ -56,6 +56,37 @@ def build_handle(loaded: LoadedSpec, *, environ: Mapping[str, str] | None = None
             hint="point `model` at a class with a predict method or at a predict function",
         )
     return ModelHandle(factory, name=name, version=spec.version)
+
+
+def build_execute(loaded: LoadedSpec) -> ExecuteFunction:
+    """The spec's ``batch: module:function`` (and ``initialize``), imported and checked."""
+    spec = loaded.spec
+    if not spec.batch:
+        raise ContractError(f"the spec of {loaded.root} names no batch function")
+    module_name, _, attr = spec.batch.partition(":")
+    function = _get_attr(import_user_module(module_name, loaded), attr, spec.batch)
+    if not callable(function):
+        raise ContractError(
+            f"{spec.batch!r} in the spec of {loaded.root} is not a function",
+            hint=f"define `def {attr}(records):` in {module_name}",
+        )
+    initializer = None
+    if spec.initialize:
+        init_module, _, init_attr = spec.initialize.partition(":")
+        initializer = _get_attr(import_user_module(init_module, loaded), init_attr, spec.initialize)
+    return ExecuteFunction(function, initializer)
+
+
+def load_execute(loaded: LoadedSpec) -> ExecuteFunction:
+    """:func:`build_execute`, then its ``initialize()``; a failure is a ModelLoadError."""
+    execute = build_execute(loaded)
+    try:
+        execute.load()
+    except TiffinError:
+        raise
+    except Exception as exc:
+        raise load_failed(loaded.spec.name, exc) from exc
+    return execute
 
 
 def resolve_targets(loaded: LoadedSpec) -> tuple[Any, Callable[[], Any] | None]:

@@ -113,7 +113,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
 
     async def ready(request: Request) -> Response:
         if not dp.ready:
-            raise ModelNotReady(dp.handle.name)
+            raise ModelNotReady(dp.name)
         return json_response({"ready": True})
 
     async def model_metadata(request: Request) -> Response:
@@ -135,8 +135,8 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
             return Response(dumps(wrap_predictions(result)))
         check_inference_request(body)
         result = await dp.infer(model_payload(body, blobs))
-        outputs, binary = select_outputs(named_outputs(result, dp.handle.outputs), body)
-        response: dict[str, Any] = {"model_name": name, "model_version": dp.handle.version}
+        outputs, binary = select_outputs(named_outputs(result, dp.outputs), body)
+        response: dict[str, Any] = {"model_name": name, "model_version": dp.version}
         if "id" in body:
             response["id"] = body["id"]
         response["parameters"] = {}

@@ -19,7 +19,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         return Response(body, 200, content_type)
 
     async def healthz(request: Request) -> Response:
-        return json_response({"live": True, "ready": dp.ready, "model": dp.handle.name,
+        return json_response({"live": True, "ready": dp.ready, "model": dp.name,
                               "state": dp.state.value})  # fmt: skip
 
     async def openapi(request: Request) -> Response:

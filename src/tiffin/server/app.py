@@ -63,7 +63,7 @@ class TiffinApp:
 
     def _openapi(self) -> dict:
         if self._openapi_doc is None:
-            title = f"tiffin: {self.dataplane.handle.name}"
+            title = f"tiffin: {self.dataplane.name}"
             self._openapi_doc = openapi_document(self.router.routes, title)
         return self._openapi_doc
 
@@ -126,4 +126,4 @@ class TiffinApp:
             self.on_load_failed(exc)
             return
         if self.metrics is not None and self.dataplane.load_seconds is not None:
-            self.metrics.model_loaded(self.dataplane.handle.name, self.dataplane.load_seconds)
+            self.metrics.model_loaded(self.dataplane.name, self.dataplane.load_seconds)

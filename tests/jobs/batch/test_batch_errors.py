@@ -177,6 +177,7 @@ def test_a_model_that_fails_to_load_stops_the_job_with_its_reason(tmp_path, tiff
     broken = FIXTURES / "single_file" / "broken_load.py"
     result = tiffin_batch(broken, "-i", "in.csv", "-o", "out", "--workers", "2")
     assert result.returncode == 3
-    assert "loading the model raised FileNotFoundError: model/weights.bin is missing" in (
-        result.stderr
+    assert (
+        "model 'broken_load' failed to load: FileNotFoundError: model/weights.bin is missing"
+        in result.stderr
     )

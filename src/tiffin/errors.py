@@ -32,6 +32,7 @@ codes or exit codes. The server maps them to statuses in one table
         │   └── PayloadTooLarge   the body exceeds max_body_size
         ├── UnsupportedMediaType  no codec for the request's Content-Type
         ├── NotAcceptable         no codec for any type the Accept header allows
+        ├── ResultNotEncodable    the result cannot be written as the type asked for (3-D as CSV)
         ├── ModelNotFound         no model with that name / version is served
         ├── ModelNotReady         the model has not finished loading
         ├── PredictionTimeout     the model did not answer within the timeout
@@ -65,6 +66,7 @@ __all__ = [
     "RecordFailed",
     "RemoteJobFailed",
     "RequirementUnavailable",
+    "ResultNotEncodable",
     "SpecError",
     "StorageError",
     "TiffinError",
@@ -322,6 +324,22 @@ class NotAcceptable(InferenceError):
         )
         self.accept = accept
         self.supported = supported
+
+
+class ResultNotEncodable(InferenceError):
+    """The model's result cannot be written in the media type the client asked for.
+
+    A CSV body holds a 2-D table and an .npy file a numeric array; other results need
+    another type (JSON takes any of them).
+    """
+
+    def __init__(self, media_type: str, reason: str) -> None:
+        super().__init__(
+            f"the model's result cannot be encoded as {media_type}: {reason}",
+            hint="ask for another type with the Accept header, e.g. 'Accept: application/json'",
+        )
+        self.media_type = media_type
+        self.reason = reason
 
 
 class ModelNotFound(InferenceError):

@@ -9,7 +9,7 @@ Protocol (V2) tensors, including the binary data extension.
 from __future__ import annotations
 
 from tiffin.codecs.csvcodec import CSVCodec
-from tiffin.codecs.jsoncodec import JSONCodec, dumps, loads
+from tiffin.codecs.jsoncodec import JSONCodec, dumps, dumps_result, loads
 from tiffin.codecs.jsonlines import JSONLinesCodec
 from tiffin.codecs.msgpackcodec import MsgpackCodec
 from tiffin.codecs.npycodec import NPYCodec
@@ -17,6 +17,7 @@ from tiffin.codecs.registry import (
     DEFAULT_MEDIA_TYPE,
     Codec,
     decoder_for,
+    encode_result,
     encoder_for,
     media_type,
     register_codec,
@@ -47,7 +48,9 @@ __all__ = [
     "decode_tensor",
     "decoder_for",
     "dumps",
+    "dumps_result",
     "encode_binary_response",
+    "encode_result",
     "encode_tensor",
     "encoder_for",
     "loads",

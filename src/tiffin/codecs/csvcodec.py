@@ -20,6 +20,7 @@ class CSVCodec(Codec):
     """``text/csv`` without a header row, as SageMaker's built-in algorithms use it."""
 
     media_type = "text/csv"
+    universal = False
 
     def decode(self, body: bytes) -> np.ndarray:
         """A 2-D float64 array if every field is a number, else a 2-D object array of str."""

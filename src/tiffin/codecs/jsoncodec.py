@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 
 from tiffin.codecs._compat import frame_records, is_dataframe, is_pandas
-from tiffin.codecs.registry import Codec, register_codec
+from tiffin.codecs.registry import Codec, encode_result, register_codec
 from tiffin.errors import InvalidInput
 
 __all__ = ["JSONCodec", "dumps", "loads", "to_builtin"]
@@ -92,6 +92,12 @@ def _duck_typed(obj: Any) -> Any:
     raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
 
 
+def dumps_result(value: Any) -> bytes:
+    """:func:`dumps` of a model's result: what it cannot serialize fails the ``encode``
+    stage (:func:`~tiffin.codecs.registry.encode_result`)."""
+    return encode_result(_JSON, value)
+
+
 @register_codec
 class JSONCodec(Codec):
     """``application/json``: plain JSON values in, anything ``dumps`` handles out."""
@@ -105,3 +111,6 @@ class JSONCodec(Codec):
     def encode(self, value: Any) -> bytes:
         """Serialize ``value`` with :func:`dumps`."""
         return dumps(value)
+
+
+_JSON = JSONCodec()

@@ -19,6 +19,7 @@ class NPYCodec(Codec):
     """``application/x-npy``; pickled (object) arrays are refused both ways."""
 
     media_type = "application/x-npy"
+    universal = False
 
     def decode(self, body: bytes) -> np.ndarray:
         """Load the array with ``allow_pickle=False``."""

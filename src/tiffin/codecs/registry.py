@@ -10,7 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
-from tiffin.errors import NotAcceptable, UnsupportedMediaType
+from tiffin.errors import (
+    NotAcceptable,
+    PredictionFailed,
+    ResultNotEncodable,
+    TiffinError,
+    UnsupportedMediaType,
+)
 
 __all__ = [
     "DEFAULT_MEDIA_TYPE",
@@ -40,6 +46,9 @@ class Codec:
 
     media_type: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
+    universal: ClassVar[bool] = True
+    """Whether it writes any value a model may return (JSON does; CSV needs a 2-D table,
+    NPY a numeric array): a universal codec that fails means the result itself is wrong."""
 
     def decode(self, body: bytes) -> Any:
         """Decode a request body; raise :class:`~tiffin.errors.InvalidInput` if malformed."""
@@ -51,6 +60,24 @@ class Codec:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.media_type}>"
+
+
+def encode_result(codec: Codec, value: Any) -> bytes:
+    """``codec.encode`` of a model's result, its failure put in the error tree.
+
+    A result a narrow codec cannot write (a 3-D array as CSV) is a
+    :class:`ResultNotEncodable`: the client can ask for another type. A result even a
+    universal codec cannot write (an arbitrary object as JSON) is a
+    :class:`PredictionFailed` of the ``encode`` stage: the model has to change.
+    """
+    try:
+        return codec.encode(value)
+    except TiffinError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        if codec.universal:
+            raise PredictionFailed("encode", exc) from exc
+        raise ResultNotEncodable(codec.media_type, str(exc)) from exc
 
 
 def register_codec(cls: C) -> C:

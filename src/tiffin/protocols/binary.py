@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tiffin.codecs import decoder_for
+from tiffin.codecs import decoder_for, encode_result
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import require_media_type
 from tiffin.protocols.context import ServerContext
@@ -27,7 +27,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
             result = wrap_predictions(await dp.infer(inputs))
         else:
             result = await dp.infer(body)
-        return Response(codec.encode(result), 200, MEDIA_TYPE)
+        return Response(encode_result(codec, result), 200, MEDIA_TYPE)
 
     return [
         Route("POST", "/v1/models/{name}:predict_binary", predict_binary, PROTOCOL,

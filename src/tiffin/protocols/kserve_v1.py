@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tiffin.codecs import dumps
+from tiffin.codecs import dumps_result
 from tiffin.errors import InvalidInput, ModelNotReady
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import json_body
@@ -58,7 +58,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         dp.check(request.params["name"])
         inputs = unwrap_instances(json_body(request))
         result = await dp.infer(inputs)
-        return Response(dumps(wrap_predictions(result)))
+        return Response(dumps_result(wrap_predictions(result)))
 
     return [
         Route("GET", "/", liveness, PROTOCOL, "Liveness: always {\"status\": \"alive\"}"),

@@ -12,12 +12,13 @@ from typing import Any
 from tiffin.codecs import (
     decode_request_inputs,
     dumps,
+    dumps_result,
     encode_binary_response,
     encode_tensor,
     split_binary_body,
 )
 from tiffin.codecs.v2_schema import check_inference_request
-from tiffin.errors import InvalidInput, ModelNotReady
+from tiffin.errors import InvalidInput, ModelNotReady, PredictionFailed, TiffinError
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import json_body
 from tiffin.protocols.context import ServerContext
@@ -89,6 +90,17 @@ def select_outputs(outputs: dict[str, Any], body: dict[str, Any]) -> tuple[dict[
     return selected, binary
 
 
+def encode_outputs(outputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The model's named outputs as V2 tensors; one that is no tensor fails the ``encode``
+    stage (the model has to change, not the request)."""
+    try:
+        return [encode_tensor(name, value) for name, value in outputs.items()]
+    except TiffinError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise PredictionFailed("encode", exc) from exc
+
+
 def tensor_response(
     response: dict[str, Any], outputs: dict[str, Any], binary: set[str]
 ) -> Response:
@@ -132,7 +144,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         body, blobs = parse_request(request)
         if is_instances_body(body, blobs):
             result = await dp.infer(unwrap_instances(body))
-            return Response(dumps(wrap_predictions(result)))
+            return Response(dumps_result(wrap_predictions(result)))
         check_inference_request(body)
         result = await dp.infer(model_payload(body, blobs))
         outputs, binary = select_outputs(named_outputs(result, dp.outputs), body)
@@ -140,7 +152,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         if "id" in body:
             response["id"] = body["id"]
         response["parameters"] = {}
-        response["outputs"] = [encode_tensor(key, value) for key, value in outputs.items()]
+        response["outputs"] = encode_outputs(outputs)
         return tensor_response(response, outputs, binary)
 
     model = "/v2/models/{name}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tiffin.codecs import decoder_for, encoder_for
+from tiffin.codecs import decoder_for, encode_result, encoder_for
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route, json_response
@@ -30,7 +30,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         result = await dp.infer(payload)
         attributes = request.header(CUSTOM_ATTRIBUTES)
         headers = [(CUSTOM_ATTRIBUTES, attributes.encode("latin-1"))] if attributes else None
-        return Response(encoder.encode(result), 200, encoder.media_type, headers)
+        return Response(encode_result(encoder, result), 200, encoder.media_type, headers)
 
     async def execution_parameters(request: Request) -> Response:
         return json_response(

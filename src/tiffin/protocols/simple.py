@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tiffin.codecs import decoder_for, encoder_for
+from tiffin.codecs import decoder_for, encode_result, encoder_for
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route
@@ -17,7 +17,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         encoder = encoder_for(request.header(b"accept"))
         payload = decoder_for(request.header(b"content-type")).decode(request.body)
         result = await dp.infer(payload)
-        return Response(encoder.encode(result), 200, encoder.media_type)
+        return Response(encode_result(encoder, result), 200, encoder.media_type)
 
     return [
         Route("POST", "/api/ml/predict", predict, PROTOCOL,

@@ -13,6 +13,7 @@ from tiffin.errors import (
     PayloadTooLarge,
     PredictionFailed,
     PredictionTimeout,
+    ResultNotEncodable,
     TiffinError,
     UnsupportedMediaType,
 )
@@ -23,6 +24,7 @@ STATUS_BY_ERROR: dict[type[TiffinError], int] = {
     InvalidInput: 400,
     UnsupportedMediaType: 415,
     NotAcceptable: 406,
+    ResultNotEncodable: 406,
     ModelNotFound: 404,
     ModelNotReady: 503,
     ModelLoadError: 503,

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from batch_helpers import MISCOUNT, PROBE, iris_rows, write_csv
 
-from tiffin.errors import BatchError, BatchInputError, OutputConflict, RecordFailed
+from tiffin.errors import (
+    BatchError,
+    BatchInputError,
+    ContractError,
+    OutputConflict,
+    RecordFailed,
+    SpecError,
+)
 from tiffin.jobs.batch import run_batch
 
 
@@ -181,3 +188,48 @@ def test_a_model_that_fails_to_load_stops_the_job_with_its_reason(tmp_path, tiff
         "model 'broken_load' failed to load: FileNotFoundError: model/weights.bin is missing"
         in result.stderr
     )
+
+
+SPEC_ERROR_AT_LOAD = (
+    "from tiffin.errors import SpecError\n"
+    "class Strict:\n"
+    "    def load(self):\n"
+    "        raise SpecError('threshold must be set in tiffin.yaml', key='config.threshold',\n"
+    "                        hint='add config: {threshold: 0.5}')\n"
+    "    def predict(self, rows):\n"
+    "        return rows\n"
+)
+
+
+def test_an_error_raised_in_a_worker_keeps_its_class_and_exit_code(tmp_path, tiffin_batch):
+    """A spec error in a worker process is still a spec error (exit 2), not a batch error."""
+    package = tmp_path / "strict"
+    package.mkdir()
+    (package / "tiffin.yaml").write_text("name: strict\nmodel: strict_model:Strict\n")
+    (package / "strict_model.py").write_text(SPEC_ERROR_AT_LOAD)
+    write_csv(tmp_path / "in.csv", iris_rows(5))
+    result = tiffin_batch(package, "-i", "in.csv", "-o", "out", "--workers", "2")
+    assert result.returncode == 2, result.stderr
+    assert "error: threshold must be set in tiffin.yaml" in result.stderr
+    assert "hint: add config: {threshold: 0.5}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BatchInputError("unreadable"),
+        OutputConflict("manifest.json", "another input"),
+        ContractError("no predict"),
+        SpecError("bad key", hint="fix it"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_failures_cross_the_process_boundary_as_the_same_class(error) -> None:
+    from tiffin.cli.errors import exit_code_for
+    from tiffin.jobs.batch.messages import Failure
+
+    back = Failure.of(error).to_error("in.csv")
+    assert type(back) is type(error)
+    assert error.message in back.message
+    assert back.hint == error.hint
+    assert exit_code_for(back) == exit_code_for(error)

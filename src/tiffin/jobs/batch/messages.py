@@ -10,14 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tiffin.errors import (
-    BatchError,
-    BatchInputError,
-    ContractError,
-    ModelLoadError,
-    RecordFailed,
-    TiffinError,
-)
+from tiffin import errors
+from tiffin.errors import BatchError, BatchInputError, RecordFailed, TiffinError
 
 __all__ = ["Chunk", "ChunkResult", "Failure"]
 
@@ -61,16 +55,27 @@ class Failure:
         """The tiffin error this failure stands for, naming the input file."""
         if self.kind == "RecordFailed":
             return RecordFailed(file_name, self.line, self.message)
-        kinds: dict[str, type[TiffinError]] = {
-            "ModelLoadError": ModelLoadError,
-            "ContractError": ContractError,
-            "BatchInputError": BatchInputError,
-        }
-        cls = kinds.get(self.kind, BatchError)
+        cls = error_class(self.kind)
         where = file_name if self.line is None else f"{file_name}:{self.line}"
         about_file = cls in (BatchError, BatchInputError)
         message = f"{where}: {self.message}" if about_file else self.message
-        return cls(message, hint=self.hint)
+        return rebuilt(cls, message, self.hint)
+
+
+def error_class(kind: str) -> type[TiffinError]:
+    """The class of tiffin's error tree named ``kind``; BatchError for anything else."""
+    found = getattr(errors, kind, None)
+    if isinstance(found, type) and issubclass(found, TiffinError):
+        return found
+    return BatchError
+
+
+def rebuilt(cls: type[TiffinError], message: str, hint: str | None) -> TiffinError:
+    """An error of class ``cls`` carrying ``message`` and ``hint`` as they were worded in the
+    worker (the class keeps its exit code; its own constructor's arguments are not needed)."""
+    error = cls.__new__(cls)
+    TiffinError.__init__(error, message, hint=hint)
+    return error
 
 
 @dataclass(frozen=True)

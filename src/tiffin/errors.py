@@ -41,6 +41,9 @@ codes or exit codes. The server maps them to statuses in one table
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 __all__ = [
     "BaseImageUnavailable",
     "BatchError",
@@ -73,19 +76,66 @@ __all__ = [
     "TrainingError",
     "UnsafeArchive",
     "UnsupportedMediaType",
+    "render_settings",
+    "setting",
 ]
+
+
+SETTING = re.compile(r"\{=(\w+)\}")
+"""How a message names a setting: ``{=max_payload}``. Each edge renders it its own way."""
+
+
+def setting(name: str) -> str:
+    """The marker of setting ``name`` in an error's message or hint (``{=workers}``).
+
+    Domain errors name settings, not flags: the CLI renders ``{=max_payload}`` as
+    ``--max-payload`` and ``{=no_hermetic}`` as ``--no-hermetic``; everywhere else (the
+    Python API, logs, ``str(error)``) they read ``max_payload`` and ``hermetic=False``.
+    """
+    return f"{{={name}}}"
+
+
+def python_name(name: str) -> str:
+    """How the Python API spells a setting: ``max_payload``; ``no_x`` -> ``x=False``."""
+    return f"{name[3:]}=False" if name.startswith("no_") else name
+
+
+def render_settings(text: str, spell: Callable[[str], str] = python_name) -> str:
+    """``text`` with every ``{=name}`` marker spelled by ``spell``."""
+    return SETTING.sub(lambda found: spell(found.group(1)), text)
 
 
 class TiffinError(Exception):
     """Base of every error tiffin raises on purpose.
 
-    ``hint`` is an optional one-line suggestion of what to do next.
+    ``hint`` is an optional one-line suggestion of what to do next. Both may name
+    settings with :func:`setting` markers; ``message`` and ``hint`` read them as the
+    Python API spells them, :meth:`rendered` as any edge likes.
     """
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
-        self.hint = hint
+        self.template = message
+        self.hint_template = hint
+
+    @property
+    def message(self) -> str:
+        """The message, settings spelled as Python names."""
+        return render_settings(self.template)
+
+    @property
+    def hint(self) -> str | None:
+        """The hint, settings spelled as Python names."""
+        return render_settings(self.hint_template) if self.hint_template else None
+
+    @hint.setter
+    def hint(self, value: str | None) -> None:
+        self.hint_template = value
+
+    def rendered(self, spell: Callable[[str], str]) -> tuple[str, str | None]:
+        """(message, hint) with each setting spelled by ``spell`` (the CLI: as a flag)."""
+        hint = render_settings(self.hint_template, spell) if self.hint_template else None
+        return render_settings(self.template, spell), hint
 
     def __str__(self) -> str:
         return self.message
@@ -165,7 +215,7 @@ class RequirementUnavailable(ImageError):
             message = f"requirement {requirement!r} has no wheel for {target}"
             hint = (
                 "pin a version that ships wheels for that Python and platform, or pass "
-                "--no-hermetic to let the engine build it from source"
+                "{=no_hermetic} to let the engine build it from source"
             )
         super().__init__(f"{message} ({reason})" if reason else message, hint=hint)
         self.requirement = requirement
@@ -211,7 +261,7 @@ class BaseImageUnavailable(BuildError):
             output=output,
             log_file=log_file,
             hint="use an image you have or can pull: set base_image in tiffin.yaml, or pass "
-            "--base-image IMAGE (or set TIFFIN_BASE_IMAGE)",
+            "{=base_image} IMAGE (or set TIFFIN_BASE_IMAGE)",
         )
         self.image = image
 
@@ -225,7 +275,7 @@ class PushError(ImageError):
         super().__init__(
             "\n".join(lines),
             hint="check the registry address and that you are logged in; a local registry "
-            "without TLS needs --no-tls-verify",
+            "without TLS needs {=no_tls_verify}",
         )
         self.image = image
         self.destination = destination
@@ -412,7 +462,7 @@ class RecordFailed(BatchError):
         super().__init__(
             f"{where}: {message}",
             hint="finished parts are kept: fix the cause and rerun, or use "
-            "--on-error skip|record to go past bad records",
+            "{=on_error} skip|record to go past bad records",
         )
         self.file = file
         self.line = line

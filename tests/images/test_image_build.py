@@ -14,6 +14,7 @@ from servers import FIXTURES
 from tiffin.build.builder import build_image, cache_dir
 from tiffin.build.engines.fake import RecordingEngine
 from tiffin.build.selfwheel import installed, tiffin_wheel
+from tiffin.cli.errors import flag
 from tiffin.errors import BuildError, RequirementUnavailable
 
 OUTPUTS = FIXTURES / "build" / "outputs"
@@ -83,7 +84,8 @@ def test_a_requirement_without_a_wheel_for_the_image_is_named(tiny_package) -> N
     with pytest.raises(RequirementUnavailable) as caught:
         build_image(tiny_package, engine=engine, stream=io.StringIO())
     assert "'numpy==1.0' has no wheel for CPython 3.11 on manylinux" in caught.value.message
-    assert "--no-hermetic" in (caught.value.hint or "")
+    assert "--no-hermetic" in (caught.value.rendered(flag)[1] or "")
+    assert "hermetic=False" in (caught.value.hint or "")
     assert engine.calls == []
 
 

@@ -21,6 +21,7 @@ from imagetests import BASE_IMAGE, RUN_ID, image_tag, podman, wait_for_ping
 
 from servers import free_port
 from tiffin.build.builder import build_image
+from tiffin.cli.errors import flag
 from tiffin.errors import BaseImageUnavailable, BuildError
 
 pytestmark = pytest.mark.container
@@ -351,4 +352,4 @@ def test_an_unpullable_base_image_says_how_to_override(podman_ready, tiny_packag
             base_image="tiffin.invalid/no-such-base:1",
         )
     assert caught.value.image == "tiffin.invalid/no-such-base:1"
-    assert "--base-image" in (caught.value.hint or "")
+    assert "--base-image" in (caught.value.rendered(flag)[1] or "")

@@ -17,6 +17,7 @@ from tiffin.build.failures import explain_build_failure
 from tiffin.build.plan import BuildOptions, plan_package
 from tiffin.build.process import Completed
 from tiffin.build.steps import failing_step, parse_step
+from tiffin.cli.errors import flag
 from tiffin.errors import BaseImageUnavailable, BuildError, EngineNotFound
 from tiffin.spec import LoadedSpec, ProjectSpec
 
@@ -244,7 +245,7 @@ def test_an_unpullable_base_image_says_how_to_override(output: str, image: str) 
     error = explain_build_failure("podman", recorded(output), plan_with())
     assert isinstance(error, BaseImageUnavailable)
     assert error.image == image
-    assert "--base-image" in (error.hint or "") and "base_image" in (error.hint or "")
+    assert "--base-image" in (error.rendered(flag)[1] or "") and "base_image" in (error.hint or "")
 
 
 def test_buildkit_failing_step_is_the_one_marked_error() -> None:

@@ -52,11 +52,17 @@ def exit_code_for(error: TiffinError) -> int:
     return 1
 
 
+def flag(setting: str) -> str:
+    """How the command line spells a setting: ``max_payload`` -> ``--max-payload``."""
+    return "--" + setting.replace("_", "-")
+
+
 def report(error: TiffinError) -> None:
-    """Print one readable line, and a hint if there is one, to stderr."""
-    click.secho(f"error: {error.message}", fg="red", err=True)
-    if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+    """Print one readable line, and a hint if there is one, to stderr; settings as flags."""
+    message, hint = error.rendered(flag)
+    click.secho(f"error: {message}", fg="red", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
 
 
 def handle_errors(command: F) -> F:

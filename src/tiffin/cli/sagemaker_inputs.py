@@ -26,7 +26,7 @@ def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     try:
         return parse_pairs(values, option)
     except TiffinError as exc:
-        raise DeployError(exc.message, hint=exc.hint) from exc
+        raise DeployError(exc.template, hint=exc.hint_template) from exc
 
 
 def instances(instance_type: str, count: int) -> Instances:

@@ -166,15 +166,31 @@ def test_outputs_not_written_by_a_batch_job_are_not_overwritten(tmp_path):
 
 
 def test_options_that_cannot_work_together_are_refused(tmp_path):
+    """The Python API names the settings as its keywords."""
     source = write_csv(tmp_path / "a.csv", iris_rows(5))
-    with pytest.raises(BatchError, match="need --split-type Line and --assemble-with Line"):
+    with pytest.raises(BatchError, match="need split_type Line and assemble_with Line"):
         batch(PROBE, source, tmp_path / "out", split_type="None", join_source="Input")
-    with pytest.raises(BatchError, match="--batch-strategy 'Many' is not one of"):
+    with pytest.raises(BatchError, match="batch_strategy 'Many' is not one of"):
         batch(PROBE, source, tmp_path / "out", batch_strategy="Many")
     with pytest.raises(BatchError, match="cannot be written one record per line"):
         batch(PROBE, source, tmp_path / "out", accept="application/json")
     with pytest.raises(BatchError, match="unknown batch option 'worker'"):
         batch(PROBE, source, tmp_path / "out", worker=2)
+    with pytest.raises(BatchError, match=r"^workers must be at least 1, not 0$"):
+        batch(PROBE, source, tmp_path / "out", workers=0)
+
+
+def test_the_command_line_names_the_same_settings_as_flags(tmp_path, tiffin_batch):
+    write_csv(tmp_path / "a.csv", iris_rows(5))
+    result = tiffin_batch(PROBE, "-i", "a.csv", "-o", "out", "--split-type", "None",
+                          "--join-source", "Input")  # fmt: skip
+    assert result.returncode == 5
+    assert (
+        "error: --join-source Input and --on-error record work record by record: they "
+        "need --split-type Line and --assemble-with Line" in result.stderr
+    )
+    result = tiffin_batch(PROBE, "-i", "a.csv", "-o", "out", "--max-payload", "0")
+    assert "error: --max-payload and --chunk-size must be positive sizes" in result.stderr
 
 
 def test_a_model_that_fails_to_load_stops_the_job_with_its_reason(tmp_path, tiffin_batch):

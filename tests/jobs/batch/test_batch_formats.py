@@ -52,7 +52,7 @@ def test_multi_record_batches_respect_max_payload_and_single_record_sends_one(tm
 def test_a_record_larger_than_max_payload_is_an_error(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text('{"a": 1}\n{"text": "' + "x" * 500 + '"}\n')
-    with pytest.raises(Exception, match=r"in.jsonl:2: the record is larger than --max-payload"):
+    with pytest.raises(Exception, match=r"in.jsonl:2: the record is larger than max_payload"):
         batch(PROBE, source, tmp_path / "out", max_payload="100B", chunk_size="64B")
     for strategy in ("MultiRecord", "SingleRecord"):  # a record inside a chunk is checked too
         with pytest.raises(Exception, match=r"in.jsonl:2: the record is larger than"):
@@ -127,7 +127,7 @@ def test_split_none_sends_each_file_whole(tmp_path):
 
 def test_split_none_refuses_a_file_over_max_payload(tmp_path):
     source = write_csv(tmp_path / "in.csv", iris_rows(100))
-    with pytest.raises(Exception, match="larger than --max-payload"):
+    with pytest.raises(Exception, match="larger than max_payload"):
         batch(PROBE, source, tmp_path / "out", split_type="None", max_payload="1KB")
 
 

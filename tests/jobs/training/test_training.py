@@ -167,7 +167,7 @@ def test_missing_channel_fails_naming_it(tmp_path):
     assert result.returncode == 1
     failure = (base / "output" / "failure").read_text()
     assert failure.startswith("channel 'test' was not provided (channels: none)")
-    assert "--channel test=DIR" in failure
+    assert "channel test=DIR" in failure
 
 
 def test_bad_command_line_inputs_are_clear_errors(tmp_path):

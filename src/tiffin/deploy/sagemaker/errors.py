@@ -37,7 +37,7 @@ HINTS_BY_CODE = {
     "ThrottlingException": "AWS is throttling these calls: retry in a moment",
 }
 CREDENTIALS_HINT = (
-    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME (or set AWS_PROFILE), "
+    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass {=profile} NAME (or set AWS_PROFILE), "
     "or run `tiffin configure aws`"
 )
 
@@ -85,7 +85,7 @@ def translated(service: str, operation: str) -> Iterator[None]:
     except (bce.EndpointConnectionError, bce.ConnectTimeoutError) as exc:
         raise DeployError(
             f"cannot reach {service_label(service)}: {exc}",
-            hint="check the network, --region, and --endpoint-url / AWS_ENDPOINT_URL",
+            hint="check the network, {=region}, and {=endpoint_url} / AWS_ENDPOINT_URL",
         ) from exc
     except (bce.SSOError, bce.TokenRetrievalError) as exc:
         raise DeployError(f"AWS SSO login needed: {exc}", hint="run `aws sso login`") from exc
@@ -111,8 +111,8 @@ def client_error(service: str, operation: str, exc: Any) -> CloudCallFailed:
 def missing_region() -> DeployError:
     """The error for a session without a region."""
     return DeployError(
-        "no AWS region: pass --region, set AWS_REGION, or run `tiffin configure aws`",
-        hint="e.g. --region eu-west-1",
+        "no AWS region: pass {=region}, set AWS_REGION, or run `tiffin configure aws`",
+        hint="e.g. {=region} eu-west-1",
     )
 
 

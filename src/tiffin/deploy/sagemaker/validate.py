@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from tiffin.errors import DeployError
+from tiffin.errors import DeployError, setting
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 INSTANCE_FAMILIES = ("c", "m", "r", "t", "g", "p", "inf", "trn", "x", "z", "dl", "hpc")
@@ -28,14 +28,14 @@ def role_arn(value: str) -> str:
     """An IAM role ARN (``arn:aws:iam::123456789012:role/NAME``)."""
     if not ROLE_ARN.match(value):
         raise DeployError(
-            f"--role {value!r} is not an IAM role ARN",
+            f"{setting('role')} {value!r} is not an IAM role ARN",
             hint="pass the ARN of a role SageMaker can assume, e.g. "
             "arn:aws:iam::123456789012:role/SageMakerExecution (IAM console -> Roles)",
         )
     return value
 
 
-def instance_type(value: str, option: str = "--instance-type") -> str:
+def instance_type(value: str, option: str = "{=instance_type}") -> str:
     """A SageMaker instance type such as ``ml.m5.large``."""
     if INSTANCE_TYPE.match(value):
         return value
@@ -67,16 +67,16 @@ def channel(name: str, uri: str) -> tuple[str, str]:
     """A training channel: a name and an S3 prefix (a local directory is refused)."""
     if not CHANNEL_NAME.match(name):
         raise DeployError(
-            f"--channel name {name!r} is not valid",
+            f"{setting('channel')} name {name!r} is not valid",
             hint="channel names are up to 64 letters, digits, '.', '-' or '_'",
         )
     if not uri.startswith("s3://"):
         raise DeployError(
-            f"--channel {name}={uri} is not an S3 prefix",
+            f"{setting('channel')} {name}={uri} is not an S3 prefix",
             hint=f"upload the data first (aws s3 cp --recursive {uri} s3://BUCKET/{name}/) "
-            f"and pass --channel {name}=s3://BUCKET/{name}/",
+            f"and pass {setting('channel')} {name}=s3://BUCKET/{name}/",
         )
-    return name, s3_uri(uri, f"--channel {name}")
+    return name, s3_uri(uri, f"{setting('channel')} {name}")
 
 
 def per_channel(values: Mapping[str, str], channels: Mapping[str, str], option: str) -> None:
@@ -86,7 +86,7 @@ def per_channel(values: Mapping[str, str], channels: Mapping[str, str], option: 
             known = ", ".join(channels) or "none"
             raise DeployError(
                 f"{option} {name}=... names no channel (channels: {known})",
-                hint=f"add --channel {name}=s3://BUCKET/PREFIX, or fix the name",
+                hint=f"add {setting('channel')} {name}=s3://BUCKET/PREFIX, or fix the name",
             )
 
 
@@ -94,8 +94,9 @@ def distribution(name: str, value: str) -> str:
     """How a channel's S3 objects are spread over the instances."""
     if value not in DISTRIBUTIONS:
         raise DeployError(
-            f"--distribution {name}={value} is not one of {', '.join(DISTRIBUTIONS)}",
-            hint=f"--distribution {name}=ShardedByS3Key gives each instance a share of the data",
+            f"{setting('distribution')} {name}={value} is not one of {', '.join(DISTRIBUTIONS)}",
+            hint=f"{setting('distribution')} {name}=ShardedByS3Key gives each instance a share "
+            "of the data",
         )
     return value
 
@@ -132,7 +133,7 @@ def repository_name(value: str) -> str:
     if not (2 <= len(value) <= 256 and ECR_REPOSITORY.match(value)):
         raise DeployError(
             f"{value!r} is not a valid ECR repository name",
-            hint="use lowercase letters, digits, '.', '_', '-' and '/', e.g. --repository churn",
+            hint="use lowercase letters, digits, '.', '_', '-' and '/', e.g. {=repository} churn",
         )
     return value
 
@@ -143,7 +144,8 @@ def spot_wait(max_runtime: int, max_wait: int | None) -> int:
         return max_runtime
     if max_wait < max_runtime:
         raise DeployError(
-            f"--max-wait {max_wait} is shorter than --max-runtime {max_runtime}",
-            hint="a spot job's --max-wait counts waiting for capacity plus running",
+            f"{setting('max_wait')} {max_wait} is shorter than "
+            f"{setting('max_runtime')} {max_runtime}",
+            hint="a spot job's {=max_wait} counts waiting for capacity plus running",
         )
     return max_wait

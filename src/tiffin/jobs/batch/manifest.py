@@ -89,7 +89,7 @@ def _refuse_foreign_outputs(output: Path, targets: list[Path]) -> None:
         raise BatchError(
             f"{existing[0]} exists and no batch manifest ({output / STATE_DIR}/manifest.json) "
             "says this job wrote it",
-            hint="use another --output directory, or pass --restart to overwrite it",
+            hint="use another {=output} directory, or pass {=restart} to overwrite it",
         )
 
 
@@ -159,6 +159,6 @@ def job_lock(output: Path) -> Iterator[None]:
         except OSError:
             raise BatchError(
                 f"another tiffin batch is writing to {output}",
-                hint="wait for it to finish, or choose another --output directory",
+                hint="wait for it to finish, or choose another {=output} directory",
             ) from None
         yield

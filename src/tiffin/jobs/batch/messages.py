@@ -48,7 +48,7 @@ class Failure:
     def of(cls, error: BaseException, line: int | None = None) -> Failure:
         """Describe an exception raised while processing a chunk."""
         if isinstance(error, TiffinError):
-            return cls(type(error).__name__, error.message, error.hint, line)
+            return cls(type(error).__name__, error.template, error.hint_template, line)
         return cls("BatchError", f"{type(error).__name__}: {error}", None, line)
 
     def to_error(self, file_name: str) -> TiffinError:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tiffin.codecs.registry import media_type
-from tiffin.errors import BatchError
+from tiffin.errors import BatchError, setting
 from tiffin.spec import parse_size
 
 __all__ = ["JSONLINES", "OUTPUT_TYPES", "BatchOptions"]
@@ -75,20 +75,20 @@ class BatchOptions:
     def check(self) -> None:
         """Raise BatchError for values or combinations that cannot work."""
         if self.workers < 1:
-            raise BatchError(f"--workers must be at least 1, not {self.workers}")
+            raise BatchError(f"{setting('workers')} must be at least 1, not {self.workers}")
         if self.max_payload < 1 or self.chunk_size < 1:
-            raise BatchError("--max-payload and --chunk-size must be positive sizes")
+            raise BatchError("{=max_payload} and {=chunk_size} must be positive sizes")
         per_record = self.join_source == "Input" or self.on_error == "record"
         if per_record and (self.split_type == "None" or self.assemble_with == "None"):
             raise BatchError(
-                "--join-source Input and --on-error record work record by record: "
-                "they need --split-type Line and --assemble-with Line"
+                "{=join_source} Input and {=on_error} record work record by record: "
+                "they need {=split_type} Line and {=assemble_with} Line"
             )
         line_by_line = self.split_type == "Line" and self.assemble_with == "Line"
         if line_by_line and self.accept not in OUTPUT_TYPES:
             raise BatchError(
-                f"--accept {self.accept} cannot be written one record per line",
-                hint=f"use {' or '.join(OUTPUT_TYPES)}, or --assemble-with None",
+                f"{setting('accept')} {self.accept} cannot be written one record per line",
+                hint=f"use {' or '.join(OUTPUT_TYPES)}, or {setting('assemble_with')} None",
             )
 
     def job_fields(self) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
     for choice in choices:
         if choice.lower() == wanted:
             return choice
-    flag = "--" + key.replace("_", "-")
+    flag = setting(key)
     raise BatchError(f"{flag} {value!r} is not one of {', '.join(choices)}")
 
 
@@ -112,7 +112,7 @@ def _size(key: str, value: Any) -> int:
     try:
         return parse_size(value)
     except Exception:
-        flag = "--" + key.replace("_", "-")
+        flag = setting(key)
         raise BatchError(
             f"{flag} {value!r} is not a size", hint="write bytes or a size like 6MB or 1MiB"
         ) from None

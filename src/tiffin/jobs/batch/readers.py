@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tiffin.errors import BatchInputError
+from tiffin.errors import BatchInputError, setting
 from tiffin.jobs.batch.csvparse import count_fields
 from tiffin.jobs.batch.messages import Chunk
 from tiffin.jobs.batch.options import BatchOptions
@@ -50,9 +50,9 @@ def _whole_file(stream: BinaryIO, source: InputFile, number: int, limit: int) ->
 def _check_whole_size(source: InputFile, limit: int, size: int | None = None) -> None:
     if (source.size if size is None else size) > limit:
         raise BatchInputError(
-            f"{source.name} is larger than --max-payload ({limit:,} bytes) and --split-type "
-            "None sends a whole file as one request",
-            hint="use --split-type Line, or raise --max-payload",
+            f"{source.name} is larger than {setting('max_payload')} ({limit:,} bytes) and "
+            "{=split_type} None sends a whole file as one request",
+            hint="use {=split_type} Line, or raise {=max_payload}",
         )
 
 
@@ -91,8 +91,9 @@ def _first_record_fields(block: bytes) -> int:
 def _check_record_size(pending: bytes, source: InputFile, line: int, limit: int) -> None:
     if len(pending) > limit:
         raise BatchInputError(
-            f"{source.name}:{line}: the record is larger than --max-payload ({limit:,} bytes)",
-            hint="raise --max-payload; a single record must fit in one request",
+            f"{source.name}:{line}: the record is larger than {setting('max_payload')} "
+            f"({limit:,} bytes)",
+            hint="raise {=max_payload}; a single record must fit in one request",
         )
 
 

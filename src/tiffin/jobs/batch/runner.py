@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tiffin.errors import BatchError, BatchInputError, TiffinError
+from tiffin.errors import BatchError, BatchInputError, TiffinError, setting
 from tiffin.jobs.batch.engines import engine_for
 from tiffin.jobs.batch.manifest import STATE_DIR, Manifest, job_lock, package_identity
 from tiffin.jobs.batch.messages import ChunkResult, Failure
@@ -211,9 +211,9 @@ def _check_inputs(inputs: list[InputFile], options: BatchOptions) -> None:
     for item in inputs:
         if options.split_type == "Line" and item.content_type not in LINE_TYPES:
             raise BatchInputError(
-                f"{item.name} is {item.content_type}; --split-type Line reads "
+                f"{item.name} is {item.content_type}; {setting('split_type')} Line reads "
                 f"{', '.join(LINE_TYPES)}",
-                hint="pass --split-type None to send each file whole, or --content-type",
+                hint="pass {=split_type} None to send each file whole, or {=content_type}",
             )
         if item.content_type == PARQUET:
             _require_pyarrow(item)
@@ -237,5 +237,5 @@ def _require_codec(media_type: str, decode: bool) -> None:
     try:
         decoder_for(media_type) if decode else encoder_for(media_type)
     except TiffinError as exc:
-        flag = "--content-type" if decode else "--accept"
+        flag = "{=content_type}" if decode else "{=accept}"
         raise BatchError(f"{flag}: {exc.message}") from exc

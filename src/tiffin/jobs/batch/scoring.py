@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tiffin.errors import TiffinError
+from tiffin.errors import TiffinError, setting
 from tiffin.jobs.batch.options import BatchOptions
 from tiffin.jobs.batch.outputs import split_result
 from tiffin.jobs.batch.predictors import Predictor
@@ -40,10 +40,10 @@ class RecordTooLarge(Exception):
     """A record does not fit in ``--max-payload``: always an error, as in SageMaker."""
 
     def __init__(self, line: int, limit: int) -> None:
-        super().__init__(f"the record is larger than --max-payload ({limit:,} bytes)")
+        super().__init__(f"the record is larger than {setting('max_payload')} ({limit:,} bytes)")
         self.line = line
         self.message = str(self)
-        self.hint = "raise --max-payload; a single record must fit in one request"
+        self.hint = "raise {=max_payload}; a single record must fit in one request"
 
 
 @dataclass

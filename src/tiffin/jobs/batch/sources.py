@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from tiffin.codecs.registry import media_type
-from tiffin.errors import BatchInputError
+from tiffin.errors import BatchInputError, setting
 
 __all__ = ["CONTENT_TYPES", "InputFile", "find_inputs", "media_type_of"]
 
@@ -96,7 +96,7 @@ def _local_inputs(
     if not found:
         raise BatchInputError(
             f"input directory {root} holds no {'/'.join(CONTENT_TYPES)} files",
-            hint="pass --recursive to look in subdirectories, or --content-type for other names",
+            hint="pass {=recursive} to look in subdirectories, or {=content_type} for other names",
         )
     return sorted(found, key=lambda item: item.name)
 
@@ -116,7 +116,7 @@ def _local_file(path: Path, name: str, content_type: str | None, explicit: bool)
     if media is None:
         raise BatchInputError(
             f"cannot tell the content type of {path} from its suffix",
-            hint=f"name it {' or '.join(CONTENT_TYPES)}, or pass --content-type",
+            hint=f"name it {' or '.join(CONTENT_TYPES)}, or pass {setting('content_type')}",
         )
     try:
         stat = path.stat()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tiffin.errors import TrainingError
+from tiffin.errors import TrainingError, setting
 from tiffin.opt_ml.config import TrainingConfig
 from tiffin.opt_ml.paths import TrainingPaths
 
@@ -46,8 +46,10 @@ class TrainingContext:
         directory = self.paths.channel_dir(name)
         if name not in self.config.input_data_config or not directory.exists():
             have = ", ".join(self.channels) or "none"
-            raise TrainingError(f"channel {name!r} was not provided (channels: {have})",
-                                hint=f"pass --channel {name}=DIR to tiffin train")  # fmt: skip
+            raise TrainingError(
+                f"channel {name!r} was not provided (channels: {have})",
+                hint=f"pass {setting('channel')} {name}=DIR to tiffin train",
+            )
         return directory
 
     @property

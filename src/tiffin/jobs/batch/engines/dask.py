@@ -136,7 +136,7 @@ def _connect(distributed: Any, target: Any) -> Any:
     except (OSError, TimeoutError) as exc:
         raise BatchError(
             f"cannot reach the Dask scheduler at {target}: {exc}",
-            hint="check --address (e.g. tcp://host:8786) and that the scheduler is running",
+            hint="check {=address} (e.g. tcp://host:8786) and that the scheduler is running",
         ) from None
 
 
@@ -144,6 +144,6 @@ def _import_distributed() -> Any:
     try:
         import distributed
     except ImportError as exc:
-        raise BatchError("--engine dask needs Dask's distributed scheduler",
+        raise BatchError("{=engine} dask needs Dask's distributed scheduler",
                          hint="pip install 'tiffin[dask]'") from exc  # fmt: skip
     return distributed

@@ -74,7 +74,7 @@ def _result(future: Future[ChunkResult]) -> ChunkResult:
     except BrokenProcessPool as exc:
         raise BatchError(
             "a worker process died without a word (killed, or out of memory?)",
-            hint="rerun the same command to resume; try fewer --workers",
+            hint="rerun the same command to resume; try fewer {=workers}",
         ) from exc
 
 

@@ -26,8 +26,8 @@ LAYERS: list[set[str]] = [
     {"build", "server", "jobs"},  # images, the HTTP transport, training and batch jobs
     {"protocols"},  # wire formats over the dataplane
     {"inference"},  # the protocol-neutral pipeline core
-    {"model", "codecs", "frameworks", "storage", "project", "opt_ml"},
-    {"spec", "privileges"},
+    {"model", "codecs", "frameworks", "storage", "new_package", "opt_ml"},
+    {"spec", "privileges", "templating"},
     {"errors", "types", "version"},
 ]
 LAYER_OF = {part: depth for depth, parts in enumerate(LAYERS) for part in parts}

@@ -154,11 +154,11 @@ def test_cache_dir_order(monkeypatch) -> None:
 
 
 def test_progress_prints_steps_compactly_and_keeps_the_whole_log(tmp_path: Path) -> None:
-    from tiffin.build.progress import Progress
+    from tiffin.build.progress import BuildProgress
 
     lines = ["STEP 1/2: FROM base", "Get:1 http://deb.debian.org", "STEP 2/2: RUN make"]
     stream = io.StringIO()
-    with Progress(tmp_path / "plain.log", stream=stream, live=False) as progress:
+    with BuildProgress(tmp_path / "plain.log", stream=stream, live=False) as progress:
         progress.say("building")
         for line in lines:
             progress.line(line)
@@ -169,7 +169,7 @@ def test_progress_prints_steps_compactly_and_keeps_the_whole_log(tmp_path: Path)
     ]
     assert (tmp_path / "plain.log").read_text().splitlines() == ["tiffin: building", *lines]
     live = io.StringIO()
-    with Progress(tmp_path / "live.log", stream=live, live=True) as progress:
+    with BuildProgress(tmp_path / "live.log", stream=live, live=True) as progress:
         for line in lines:
             progress.line(line)
     assert "step 2/2: RUN make" in live.getvalue()

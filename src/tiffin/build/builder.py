@@ -20,9 +20,9 @@ from tiffin.build.context import DEPENDENCIES, IMAGE, prepare_context
 from tiffin.build.engines import Engine, select_engine
 from tiffin.build.failures import explain_build_failure
 from tiffin.build.plan import BuildOptions, BuildPlan, plan_package, plan_setuptools
-from tiffin.build.process import Runner
-from tiffin.build.progress import Progress
-from tiffin.build.project import build_sdist, is_sdist, is_setuptools_project
+from tiffin.build.process import CommandRunner
+from tiffin.build.progress import BuildProgress
+from tiffin.build.sdist import build_sdist, is_sdist, is_setuptools_project
 from tiffin.spec import load_spec
 from tiffin.spec.setuptools import read_sdist
 
@@ -62,7 +62,7 @@ def plan_for(
     workdir: Path,
     environ: Mapping[str, str] | None = None,
     chosen: Mapping[str, str] | None = None,
-    runner: Runner = process.run,
+    runner: CommandRunner = process.run,
 ) -> BuildPlan:
     """The plan for a package directory, spec file, ``.py`` file, setuptools project or sdist."""
     environ = os.environ if environ is None else environ
@@ -90,7 +90,7 @@ def build_image(
 
     ``engine`` is a name (docker, buildx, podman, buildah), an :class:`Engine`, or None
     to use ``TIFFIN_ENGINE`` or whichever is installed. ``hermetic`` defaults to True.
-    ``no_cache`` rebuilds every layer. Progress goes to ``stream`` (stderr by default).
+    ``no_cache`` rebuilds every layer. BuildProgress goes to ``stream`` (stderr by default).
     """
     chosen = engine if isinstance(engine, Engine) else select_engine(engine)
     options = BuildOptions(tag, base_image, True if hermetic is None else hermetic, default_mode)
@@ -117,7 +117,7 @@ def build_plan(
     cache = cache_dir(environ)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log_file = cache / "logs" / f"build-{plan.spec.name}-{stamp}-{os.getpid()}.log"
-    with Progress(log_file, stream=stream) as progress:
+    with BuildProgress(log_file, stream=stream) as progress:
         for message in (*plan.notes, note):
             if message:
                 progress.say(message)

@@ -25,10 +25,10 @@ import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tiffin.build import hermetic, process, project, selfwheel
+from tiffin.build import hermetic, process, sdist, selfwheel
 from tiffin.build.files import tree_digest
 from tiffin.build.plan import BuildPlan
-from tiffin.build.process import LineSink, Runner
+from tiffin.build.process import CommandRunner, LineSink
 from tiffin.build.render import (
     render_build_script,
     render_dependencies_dockerfile,
@@ -121,7 +121,7 @@ def add_wheels(
     cache_dir: Path,
     *,
     say: Say,
-    runner: Runner = process.run,
+    runner: CommandRunner = process.run,
     on_line: LineSink | None = None,
 ) -> None:
     """Add the wheels: tiffin's own, the project's, and (hermetic) every requirement's."""
@@ -131,7 +131,7 @@ def add_wheels(
     place_file(wheel, dependencies / "tiffin" / wheel.name)
     if plan.project_sdist is not None:
         say(f"building a wheel of {plan.project_sdist.name}")
-        project.build_project_wheel(plan.project_sdist, out / IMAGE / "project", runner)
+        sdist.build_project_wheel(plan.project_sdist, out / IMAGE / "project", runner)
     if plan.hermetic:
         say(f"hermetic build: resolving the requirements for {plan.target.describe()} on the host")
         files = [dependencies / "requirements.txt", dependencies / "tiffin-requirements.txt"]
@@ -147,7 +147,7 @@ def prepare_context(
     cache_dir: Path,
     *,
     say: Say,
-    runner: Runner = process.run,
+    runner: CommandRunner = process.run,
     on_line: LineSink | None = None,
 ) -> str:
     """Write the whole build context of ``plan``; returns the dependencies image's reference."""

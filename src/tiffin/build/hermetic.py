@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tiffin.build import process
-from tiffin.build.process import Completed, LineSink, Runner
+from tiffin.build.process import CommandRunner, Completed, LineSink
 from tiffin.build.target import Target
 from tiffin.errors import BuildError, RequirementUnavailable
 
@@ -37,7 +37,7 @@ def download_wheels(
     dest: Path,
     cache_dir: Path,
     *,
-    runner: Runner = process.run,
+    runner: CommandRunner = process.run,
     on_line: LineSink | None = None,
 ) -> list[Path]:
     """Put every wheel the requirements resolve to for ``target`` into ``dest``.
@@ -56,7 +56,7 @@ def _cached_download(
     requirement_files: Sequence[Path],
     target: Target,
     cache_dir: Path,
-    runner: Runner,
+    runner: CommandRunner,
     on_line: LineSink | None,
 ) -> Path:
     key = hashlib.sha256(target.describe().encode())
@@ -90,7 +90,7 @@ def _cached_download(
     return cached
 
 
-def explain_download_failure(done: Completed, target: Target, runner: Runner) -> Exception:
+def explain_download_failure(done: Completed, target: Target, runner: CommandRunner) -> Exception:
     """The failure of ``pip download`` as an error naming the requirement at fault."""
     text = "\n".join(done.lines)
     found = _NOT_FOUND.search(text)
@@ -111,7 +111,7 @@ def explain_download_failure(done: Completed, target: Target, runner: Runner) ->
     return RequirementUnavailable(requirement, target.describe(), "", exists=exists)
 
 
-def _exists_anywhere(requirement: str, runner: Runner) -> bool | None:
+def _exists_anywhere(requirement: str, runner: CommandRunner) -> bool | None:
     """Whether the index has the project at all (any version, any file), if pip can tell."""
     name = _NAME.match(requirement)
     if name is None:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from tiffin.build.files import ignore_patterns, package_files, tree_digest
-from tiffin.build.project import sdist_entries
+from tiffin.build.sdist import sdist_entries
 from tiffin.build.target import Target, host_target
 from tiffin.errors import SpecError
 from tiffin.spec import LoadedSpec, ProjectSpec

@@ -1,6 +1,6 @@
 """Run a command, streaming its merged output line by line: the one seam to subprocesses.
 
-Engines, ``pip`` and ``setup.py`` all run through a :data:`Runner`, so tests can hand in
+Engines, ``pip`` and ``setup.py`` all run through a :data:`CommandRunner`, so tests can hand in
 a fake one that replays recorded output.
 """
 
@@ -33,7 +33,7 @@ class Completed:
         return tuple(line for line in self.lines if line.strip())[-count:]
 
 
-class Runner(Protocol):
+class CommandRunner(Protocol):
     """Runs ``argv`` and reports each output line to ``on_line`` as it comes."""
 
     def __call__(

@@ -19,7 +19,7 @@ SPINNER = "|/-\\"
 KEEP_LOGS = 20
 
 
-class Progress:
+class BuildProgress:
     """A build's progress display and log file; use as a context manager."""
 
     def __init__(
@@ -36,7 +36,7 @@ class Progress:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_file.open("w", encoding="utf-8")
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> BuildProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,9 +11,10 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from tiffin.build.plan import APP_DIR, BuildPlan
+from tiffin.templating import template_environment
 from tiffin.version import __version__
 
 VENV = "/opt/venv"
@@ -24,14 +25,7 @@ PORT = 8080
 
 @functools.cache
 def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("tiffin", "templates/build"),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    environment = template_environment("build")
     environment.filters["dq"] = quote
     environment.filters["pairs"] = pairs
     return environment

@@ -122,7 +122,9 @@ EPILOG = (
 )
 @click.option("--restart", is_flag=True, help="Discard the job state in --output and start over.")
 @click.option(
-    "--progress/--no-progress", default=None, help="Progress bar [default: on a terminal only]."
+    "--progress/--no-progress",
+    default=None,
+    help="BatchProgress bar [default: on a terminal only].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @handle_errors

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from tiffin.cli.errors import handle_errors
-from tiffin.project import TEMPLATES, write_new_package
+from tiffin.new_package import TEMPLATES, write_new_package
 
 NEXT_STEPS = {
     "basic": "tiffin serve {dir}   (or: tiffin predict {dir} --data '[[1, 2, 3, 4]]')",

@@ -10,15 +10,6 @@ import click
 from tiffin.cli.errors import handle_errors
 from tiffin.errors import InvalidInput
 
-MEDIA_BY_SUFFIX = {
-    ".json": "application/json",
-    ".csv": "text/csv",
-    ".npy": "application/x-npy",
-    ".jsonl": "application/jsonlines",
-    ".jsonlines": "application/jsonlines",
-    ".msgpack": "application/x-msgpack",
-}
-
 BINARY_MEDIA_TYPES = {"application/x-npy", "application/x-msgpack"}
 
 
@@ -44,7 +35,7 @@ def predict(
 
     PATH is a package directory, a tiffin.yaml, a pyproject.toml or a single .py file.
     """
-    from tiffin.codecs import decoder_for, encoder_for
+    from tiffin.codecs import decoder_for, encoder_for, media_type_of_file
     from tiffin.model.loader import load
 
     if (data is None) == (file is None):
@@ -58,7 +49,7 @@ def predict(
         body = source.read_bytes()
         media = (
             content_type
-            or MEDIA_BY_SUFFIX.get(source.suffix.lower())
+            or media_type_of_file(source.name)
             or (mimetypes.guess_type(source.name)[0] or "application/json")
         )
     payload = decoder_for(media).decode(body)

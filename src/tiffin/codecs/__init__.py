@@ -15,11 +15,13 @@ from tiffin.codecs.msgpackcodec import MsgpackCodec
 from tiffin.codecs.npycodec import NPYCodec
 from tiffin.codecs.registry import (
     DEFAULT_MEDIA_TYPE,
+    MEDIA_TYPE_BY_SUFFIX,
     Codec,
     decoder_for,
     encode_result,
     encoder_for,
     media_type,
+    media_type_of_file,
     register_codec,
     supported_media_types,
     unregister_codec,
@@ -37,6 +39,7 @@ from tiffin.codecs.tensors import (
 __all__ = [
     "DATATYPES",
     "DEFAULT_MEDIA_TYPE",
+    "MEDIA_TYPE_BY_SUFFIX",
     "CSVCodec",
     "Codec",
     "JSONCodec",
@@ -55,6 +58,7 @@ __all__ = [
     "encoder_for",
     "loads",
     "media_type",
+    "media_type_of_file",
     "register_codec",
     "split_binary_body",
     "supported_media_types",

@@ -62,6 +62,27 @@ class Codec:
         return f"<{type(self).__name__} {self.media_type}>"
 
 
+MEDIA_TYPE_BY_SUFFIX: dict[str, str] = {
+    ".json": "application/json",
+    ".csv": "text/csv",
+    ".npy": "application/x-npy",
+    ".jsonl": "application/jsonlines",
+    ".jsonlines": "application/jsonlines",
+    ".ndjson": "application/jsonlines",
+    ".msgpack": "application/x-msgpack",
+    ".parquet": "application/x-parquet",
+    ".pq": "application/x-parquet",
+}
+"""The one table of file suffixes and the media type each means (``tiffin predict --file``,
+batch inputs). Parquet has no codec: batch jobs read it column by column."""
+
+
+def media_type_of_file(name: str) -> str | None:
+    """The media type a file name's suffix means, or None (case-insensitive)."""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    return MEDIA_TYPE_BY_SUFFIX.get(suffix)
+
+
 def encode_result(codec: Codec, value: Any) -> bytes:
     """``codec.encode`` of a model's result, its failure put in the error tree.
 

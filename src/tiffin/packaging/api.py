@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from tiffin.errors import PackagingError
 from tiffin.frameworks import Framework, detect_framework, get_framework, registered_frameworks
-from tiffin.packaging.contents import DataFiles, Manifest, data_file_pairs, write_contents
+from tiffin.packaging.contents import DataFiles, PackagePlan, data_file_pairs, write_contents
 from tiffin.packaging.package import SERVING_MODULE, Package
 from tiffin.packaging.requirements import infer_requirements
 from tiffin.packaging.writer import check_target, staging
@@ -70,7 +70,7 @@ def package(
     save_options = check_options(adapter, options or {})
     check_target(target, overwrite=overwrite)
     data = data_file_pairs(data_files)
-    manifest = _manifest(model, target, adapter, name, python_version, probabilities,
+    plan = _plan(model, target, adapter, name, python_version, probabilities,
                          requirements or [])  # fmt: skip
     with staging(target, overwrite=overwrite) as root:
         (root / "model").mkdir()
@@ -81,7 +81,7 @@ def package(
             )
         except ValueError as exc:
             raise PackagingError(f"{adapter.name}: {exc}") from exc
-        write_contents(root, manifest, artifact, data)
+        write_contents(root, plan, artifact, data)
     return Package(target)
 
 
@@ -146,7 +146,7 @@ def unsupported(model: Any) -> PackagingError:
     )
 
 
-def _manifest(
+def _plan(
     model: Any,
     target: Path,
     adapter: Framework,
@@ -154,13 +154,13 @@ def _manifest(
     python_version: str | None,
     probabilities: bool,
     extra: list[str],
-) -> Manifest:
+) -> PackagePlan:
     name = name or default_name(model, target)
     python_version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
     class_name = class_name_for(model)
     _validate(name, python_version, class_name)
     width = getattr(model, "n_features_in_", None)
-    return Manifest(
+    return PackagePlan(
         name=name,
         directory=target.name,
         class_name=class_name,

@@ -11,7 +11,6 @@ data/                  the user's data_files
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import sys
@@ -20,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from tiffin.errors import PackagingError
 from tiffin.frameworks.base import Framework, SavedArtifact
 from tiffin.packaging.package import METADATA_FILE, SERVING_MODULE, build_command
 from tiffin.packaging.requirements import Requirements
+from tiffin.templating import template_environment
 from tiffin.version import __version__
 
 DataFiles = Sequence[str | Path] | Mapping[str, str | Path]
@@ -33,7 +33,7 @@ DataFiles = Sequence[str | Path] | Mapping[str, str | Path]
 
 
 @dataclass(frozen=True)
-class Manifest:
+class PackagePlan:
     """What tiffin.package() decided about a package, before anything is written."""
 
     name: str
@@ -54,19 +54,19 @@ class Manifest:
 
 
 def write_contents(
-    root: Path, manifest: Manifest, artifact: SavedArtifact, data_files: Mapping[str, Path]
+    root: Path, plan: PackagePlan, artifact: SavedArtifact, data_files: Mapping[str, Path]
 ) -> None:
     """Write every file of the package but the artifact (already in ``root/model``)."""
-    source = manifest.framework.model_class_source(artifact, class_name=manifest.class_name)
+    source = plan.framework.model_class_source(artifact, class_name=plan.class_name)
     (root / f"{SERVING_MODULE}.py").write_text(source)
-    context = _context(manifest, artifact)
+    context = _context(plan, artifact)
     for template in ("tiffin.yaml", "requirements.txt", "README.md"):
         (root / template).write_text(_render(f"{template}.jinja", context))
     metadata = root / METADATA_FILE
     metadata.parent.mkdir()
-    metadata.write_text(json.dumps(_metadata(manifest, artifact), indent=2) + "\n")
+    metadata.write_text(json.dumps(_metadata(plan, artifact), indent=2) + "\n")
     copy_data_files(data_files, root / "data")
-    copy_local_modules(manifest.requirements.local_modules, root)
+    copy_local_modules(plan.requirements.local_modules, root)
 
 
 def data_file_pairs(data_files: DataFiles | None) -> dict[str, Path]:
@@ -113,45 +113,38 @@ def copy_local_modules(modules: Mapping[str, Path], root: Path) -> None:
             shutil.copy2(source, root / source.name)
 
 
-@functools.cache
 def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("tiffin", "templates/package"),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return template_environment("package")
 
 
 def _render(template: str, context: dict[str, Any]) -> str:
     return _environment().get_template(template).render(context)
 
 
-def _context(manifest: Manifest, artifact: SavedArtifact) -> dict[str, Any]:
-    width = manifest.example_width or 3
+def _context(plan: PackagePlan, artifact: SavedArtifact) -> dict[str, Any]:
+    width = plan.example_width or 3
     example = [[0.0] * width]
     return {
-        "name": manifest.name,
-        "dirname": manifest.directory,
-        "description": f"{_short(manifest.model_type)} ({manifest.framework.name}), "
+        "name": plan.name,
+        "dirname": plan.directory,
+        "description": f"{_short(plan.model_type)} ({plan.framework.name}), "
         "packaged by tiffin.package()",
-        "model_ref": manifest.model_ref,
-        "python_version": manifest.python_version,
-        "lines": manifest.requirements.lines,
-        "created": manifest.created,
-        "framework": manifest.framework.name,
-        "model_type": _short(manifest.model_type),
+        "model_ref": plan.model_ref,
+        "python_version": plan.python_version,
+        "lines": plan.requirements.lines,
+        "created": plan.created,
+        "framework": plan.framework.name,
+        "model_type": _short(plan.model_type),
         "module": SERVING_MODULE,
-        "class_name": manifest.class_name,
+        "class_name": plan.class_name,
         "artifacts": [f"model/{file}" for file in artifact.files],
-        "local_modules": _local_names(manifest.requirements.local_modules),
+        "local_modules": _local_names(plan.requirements.local_modules),
         "example": json.dumps(example),
-        "example_known": manifest.example_width is not None,
+        "example_known": plan.example_width is not None,
         "example_shape": json.dumps([1, width]),
         "example_data": json.dumps(example[0]),
-        "probabilities": manifest.probabilities,
-        "build_command": build_command(".", manifest.name, "1"),
+        "probabilities": plan.probabilities,
+        "build_command": build_command(".", plan.name, "1"),
     }
 
 
@@ -163,16 +156,16 @@ def _local_names(modules: Mapping[str, Path]) -> list[str]:
     return [f"{name}/" if path.is_dir() else path.name for name, path in modules.items()]
 
 
-def _metadata(manifest: Manifest, artifact: SavedArtifact) -> dict[str, Any]:
+def _metadata(plan: PackagePlan, artifact: SavedArtifact) -> dict[str, Any]:
     return {
-        "framework": manifest.framework.name,
-        "model_type": manifest.model_type,
-        "model": manifest.model_ref,
+        "framework": plan.framework.name,
+        "model_type": plan.model_type,
+        "model": plan.model_ref,
         "artifacts": [f"model/{file}" for file in artifact.files],
-        "probabilities": manifest.probabilities,
+        "probabilities": plan.probabilities,
         "python_version": ".".join(map(str, sys.version_info[:3])),
         "tiffin_version": __version__,
-        "created": manifest.created,
-        "distributions": manifest.requirements.versions,
-        "local_modules": _local_names(manifest.requirements.local_modules),
+        "created": plan.created,
+        "distributions": plan.requirements.versions,
+        "local_modules": _local_names(plan.requirements.local_modules),
     }

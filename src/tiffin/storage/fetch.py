@@ -33,7 +33,7 @@ from tiffin.storage.marker import (
     read_marker,
     write_marker,
 )
-from tiffin.storage.progress import Progress, human_size, say
+from tiffin.storage.progress import DownloadProgress, human_size, say
 from tiffin.storage.sources import Source, SourceFile, open_source
 from tiffin.storage.uris import ModelUri, archive_suffix, parse_uri
 
@@ -138,7 +138,7 @@ def _install(source: Source, files: list[SourceFile], target: Path, marker: Mark
 
 def _download(source: Source, file: SourceFile, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    progress = Progress(f"downloading {file.name}", file.size)
+    progress = DownloadProgress(f"downloading {file.name}", file.size)
     source.download(file, dest, progress)
     progress.update(dest.stat().st_size)
     progress.finish()

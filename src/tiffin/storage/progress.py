@@ -11,7 +11,7 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["PROGRESS_MIN_BYTES", "Progress", "human_size", "say"]
+__all__ = ["PROGRESS_MIN_BYTES", "DownloadProgress", "human_size", "say"]
 
 PROGRESS_MIN_BYTES = 8 * 1024 * 1024
 TTY_INTERVAL = 0.25
@@ -32,7 +32,7 @@ def say(message: str, stream: TextIO | None = None) -> None:
     print(f"tiffin: {message}", file=stream or sys.stderr, flush=True)
 
 
-class Progress:
+class DownloadProgress:
     """Bytes received for one file, reported on ``stream`` at a throttled pace."""
 
     def __init__(self, label: str, total: int | None, stream: TextIO | None = None) -> None:

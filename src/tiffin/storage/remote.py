@@ -16,7 +16,7 @@ from typing import Any
 
 from tiffin.errors import StorageError
 from tiffin.storage.failures import storage_error, translating
-from tiffin.storage.progress import Progress
+from tiffin.storage.progress import DownloadProgress
 from tiffin.storage.sources import SourceFile, source_file
 from tiffin.storage.uris import ModelUri
 
@@ -91,7 +91,7 @@ class FsspecSource:
             raise StorageError(f"{self.uri.display} holds no files")
         return files
 
-    def download(self, file: SourceFile, dest: Path, progress: Progress) -> None:
+    def download(self, file: SourceFile, dest: Path, progress: DownloadProgress) -> None:
         from fsspec.callbacks import Callback  # type: ignore[import-untyped,unused-ignore]
 
         def report(size: int | None, value: int, **_: Any) -> None:

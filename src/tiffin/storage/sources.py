@@ -15,7 +15,7 @@ from typing import Protocol
 from tiffin.errors import StorageError
 from tiffin.storage.failures import translating
 from tiffin.storage.marker import is_bookkeeping
-from tiffin.storage.progress import Progress
+from tiffin.storage.progress import DownloadProgress
 from tiffin.storage.uris import ModelUri, relative_name
 
 __all__ = ["CHUNK_SIZE", "LocalSource", "Source", "SourceFile", "open_source", "source_file"]
@@ -42,7 +42,7 @@ class Source(Protocol):
         """Every file the URI names, sorted by name; StorageError if there are none."""
         ...
 
-    def download(self, file: SourceFile, dest: Path, progress: Progress) -> None:
+    def download(self, file: SourceFile, dest: Path, progress: DownloadProgress) -> None:
         """Write ``file`` to ``dest``, reporting bytes to ``progress``."""
         ...
 
@@ -88,7 +88,7 @@ class LocalSource:
             raise StorageError(f"{self.uri.display} is an empty directory")
         return sorted(files, key=lambda file: file.name)
 
-    def download(self, file: SourceFile, dest: Path, progress: Progress) -> None:
+    def download(self, file: SourceFile, dest: Path, progress: DownloadProgress) -> None:
         with translating(self.uri), open(file.path, "rb") as src, open(dest, "wb") as out:
             done = 0
             while chunk := src.read(CHUNK_SIZE):

@@ -16,7 +16,7 @@ from tiffin.build.engines.base import CliEngine, Engine, Mount, RunOptions, Whic
 from tiffin.build.engines.buildah import BuildahEngine
 from tiffin.build.engines.docker import BuildxEngine, DockerEngine
 from tiffin.build.engines.podman import PodmanEngine
-from tiffin.build.process import Runner
+from tiffin.build.process import CommandRunner
 from tiffin.errors import EngineNotFound
 
 __all__ = ["ENGINES", "Engine", "Mount", "RunOptions", "select_engine"]
@@ -35,7 +35,7 @@ def select_engine(
     name: str | None = None,
     *,
     environ: Mapping[str, str] | None = None,
-    runner: Runner = process.run,
+    runner: CommandRunner = process.run,
     which: Which = shutil.which,
 ) -> Engine:
     """The engine named by ``name`` or ``TIFFIN_ENGINE``, else the first usable one.
@@ -54,7 +54,7 @@ def select_engine(
     raise EngineNotFound()
 
 
-def _named(name: str, runner: Runner, which: Which) -> Engine:
+def _named(name: str, runner: CommandRunner, which: Which) -> Engine:
     if name not in ENGINES:
         raise EngineNotFound(name, f"unknown engine; use one of {', '.join(ENGINES)}")
     engine = ENGINES[name](runner=runner, which=which)
@@ -64,7 +64,7 @@ def _named(name: str, runner: Runner, which: Which) -> Engine:
     return engine
 
 
-def _prefer_buildx(engine: Engine, runner: Runner, which: Which) -> Engine:
+def _prefer_buildx(engine: Engine, runner: CommandRunner, which: Which) -> Engine:
     """docker with the buildx plugin (and a real Docker daemon) builds with BuildKit."""
     if not isinstance(engine, DockerEngine):
         return engine

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from tiffin.build import process
-from tiffin.build.process import Completed, LineSink, Runner
+from tiffin.build.process import CommandRunner, Completed, LineSink
 
 Which = Callable[[str], str | None]
 
@@ -85,7 +85,7 @@ class CliEngine(Engine):
 
     binary: ClassVar[str]
 
-    def __init__(self, *, runner: Runner = process.run, which: Which = shutil.which) -> None:
+    def __init__(self, *, runner: CommandRunner = process.run, which: Which = shutil.which) -> None:
         self.runner = runner
         self.which = which
 

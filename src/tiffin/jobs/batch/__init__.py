@@ -11,7 +11,7 @@ model payloads), ``predictors`` (model or execute function), ``scoring``
 ``manifest`` (atomic commits and resumption), ``progress``, ``runner``.
 """
 
-from tiffin.jobs.batch.engines import Engine, engine_for, register_engine
+from tiffin.jobs.batch.executors import Executor, executor_for, register_executor
 from tiffin.jobs.batch.messages import Chunk, ChunkResult, Failure
 from tiffin.jobs.batch.options import BatchOptions
 from tiffin.jobs.batch.runner import BatchSummary, run_batch
@@ -23,9 +23,9 @@ __all__ = [
     "BatchSummary",
     "Chunk",
     "ChunkResult",
-    "Engine",
+    "Executor",
     "Failure",
-    "engine_for",
-    "register_engine",
+    "executor_for",
+    "register_executor",
     "run_batch",
 ]

@@ -22,7 +22,7 @@ import orjson
 from tiffin.errors import BatchError, OutputConflict
 from tiffin.jobs.batch.parts import FileTotals, atomic_file
 
-__all__ = ["STATE_DIR", "Manifest", "job_lock", "package_identity"]
+__all__ = ["STATE_DIR", "JobManifest", "job_lock", "package_identity"]
 
 STATE_DIR = ".tiffin-batch"
 VERSION = 1
@@ -30,7 +30,7 @@ _SKIPPED_DIRS = {"__pycache__", "node_modules"}
 _MAX_FILES = 5000
 
 
-class Manifest:
+class JobManifest:
     """The job identity and the finished inputs of one output directory."""
 
     def __init__(self, output: Path, identity: dict[str, Any]) -> None:

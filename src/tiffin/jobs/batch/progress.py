@@ -1,4 +1,4 @@
-"""Progress of a batch job on stderr: rows, rows per second and time left.
+"""BatchProgress of a batch job on stderr: rows, rows per second and time left.
 
 On a terminal the bar is drawn with rich when it is installed, else as one
 line rewritten in place. When stderr is not a terminal nothing is drawn (the
@@ -12,10 +12,10 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["Progress", "make_progress"]
+__all__ = ["BatchProgress", "make_progress"]
 
 
-class Progress:
+class BatchProgress:
     """Silent progress; the base of the visible ones."""
 
     def __init__(self) -> None:
@@ -51,7 +51,7 @@ class Progress:
         """Stop drawing."""
 
 
-class LineProgress(Progress):
+class LineProgress(BatchProgress):
     """One line on a terminal, rewritten at most every 0.2 s."""
 
     def __init__(self) -> None:
@@ -74,15 +74,15 @@ class LineProgress(Progress):
             sys.stderr.write("\n")
 
 
-class RichProgress(Progress):
+class RichProgress(BatchProgress):
     """A rich progress bar."""
 
     def __init__(self) -> None:
         super().__init__()
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, BatchProgress, TextColumn, TimeRemainingColumn
 
-        self.bar = Progress(
+        self.bar = BatchProgress(
             TextColumn("[bold]batch"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
             TextColumn("{task.fields[rows]:,} rows"), TextColumn("{task.fields[rate]:,.0f} rows/s"),
             TimeRemainingColumn(), console=Console(stderr=True), transient=False,
@@ -102,14 +102,14 @@ class RichProgress(Progress):
         self.bar.stop()
 
 
-def make_progress(enabled: bool | None) -> Progress:
+def make_progress(enabled: bool | None) -> BatchProgress:
     """Rich on a terminal if installed, else a plain line; silent off a terminal.
 
     ``enabled`` True or False forces it on (plain when not a terminal) or off.
     """
     terminal = sys.stderr.isatty()
     if enabled is False or (enabled is None and not terminal):
-        return Progress()
+        return BatchProgress()
     if terminal:
         try:
             return RichProgress()

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from tiffin.errors import BatchError, BatchInputError, TiffinError, setting
-from tiffin.jobs.batch.engines import engine_for
-from tiffin.jobs.batch.manifest import STATE_DIR, Manifest, job_lock, package_identity
+from tiffin.jobs.batch.executors import executor_for
+from tiffin.jobs.batch.manifest import STATE_DIR, JobManifest, job_lock, package_identity
 from tiffin.jobs.batch.messages import ChunkResult, Failure
 from tiffin.jobs.batch.options import BatchOptions
 from tiffin.jobs.batch.parts import FileTotals, PartStore
 from tiffin.jobs.batch.predictors import check_package
-from tiffin.jobs.batch.progress import Progress, make_progress
+from tiffin.jobs.batch.progress import BatchProgress, make_progress
 from tiffin.jobs.batch.readers import PARQUET, read_chunks
 from tiffin.jobs.batch.sources import InputFile, find_inputs
 from tiffin.jobs.batch.worker import BatchJob, FileInfo
@@ -89,7 +89,7 @@ def run_batch(
         "options": settings.job_fields(),
     }
     with job_lock(target):
-        manifest = Manifest(target, identity)
+        manifest = JobManifest(target, identity)
         manifest.open([_out_path(target, item) for item in inputs], restart)
         files = tuple(FileInfo(item.name, item.content_type) for item in inputs)
         job = BatchJob(manifest.fingerprint.hexdigest(), str(package), files, settings)
@@ -98,7 +98,7 @@ def run_batch(
 
 @dataclass
 class FileState:
-    """Progress of one input: its committed chunks, and its chunk count once known."""
+    """BatchProgress of one input: its committed chunks, and its chunk count once known."""
 
     done: dict[int, FileTotals] = field(default_factory=dict)
     chunks: int | None = None
@@ -107,8 +107,8 @@ class FileState:
 class JobRun:
     """One run of a job over the inputs its manifest does not list as complete."""
 
-    def __init__(self, job: BatchJob, inputs: list[InputFile], manifest: Manifest,
-                 progress: Progress, started: float) -> None:  # fmt: skip
+    def __init__(self, job: BatchJob, inputs: list[InputFile], manifest: JobManifest,
+                 progress: BatchProgress, started: float) -> None:  # fmt: skip
         self.job = job
         self.inputs = inputs
         self.manifest = manifest
@@ -126,7 +126,7 @@ class JobRun:
         """Process what is left, assemble outputs, and sum up."""
         self.parts.clean_temporary()
         self._restore()
-        engine = engine_for(self.job.options)
+        engine = executor_for(self.job.options)
         try:
             with closing(engine.run(self.job, self._chunks())) as results:
                 for result in results:

@@ -14,19 +14,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
-from tiffin.codecs.registry import media_type
+from tiffin.codecs.registry import MEDIA_TYPE_BY_SUFFIX, media_type
 from tiffin.errors import BatchInputError, setting
 
 __all__ = ["CONTENT_TYPES", "InputFile", "find_inputs", "media_type_of"]
 
-CONTENT_TYPES = {
-    ".csv": "text/csv",
-    ".jsonl": "application/jsonlines",
-    ".jsonlines": "application/jsonlines",
-    ".ndjson": "application/jsonlines",
-    ".parquet": "application/x-parquet",
-    ".pq": "application/x-parquet",
-}
+BATCH_TYPES = ("text/csv", "application/jsonlines", "application/x-parquet")
+CONTENT_TYPES = {s: t for s, t in MEDIA_TYPE_BY_SUFFIX.items() if t in BATCH_TYPES}
 """Input suffixes a directory is scanned for, and the content type each means."""
 
 REMOTE_HINT = "pip install fsspec (and the driver of the scheme, e.g. s3fs or gcsfs)"

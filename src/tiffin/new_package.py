@@ -7,10 +7,9 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from tiffin.errors import SpecError
 from tiffin.spec import NAME_PATTERN
+from tiffin.templating import template_environment
 
 TEMPLATE_FILES: dict[str, dict[str, str]] = {
     "basic": {
@@ -66,11 +65,7 @@ def write_new_package(
             f"{target} already exists and is not empty",
             hint="choose another --dir, or pass --force to write into it",
         )
-    env = Environment(
-        loader=PackageLoader("tiffin", f"templates/init/{template}"),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
+    env = template_environment(f"init/{template}")
     context = {
         "name": name,
         "class_name": class_name_for(name),

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from tiffin.build import process
-from tiffin.build.process import Runner
+from tiffin.build.process import CommandRunner
 from tiffin.errors import BuildError
 
 SETUP_FILES = ("setup.py", "setup.cfg")
@@ -28,7 +28,7 @@ def is_sdist(path: Path) -> bool:
     return path.is_file() and path.name.endswith((".tar.gz", ".zip"))
 
 
-def build_sdist(project: Path, dest: Path, runner: Runner = process.run) -> Path:
+def build_sdist(project: Path, dest: Path, runner: CommandRunner = process.run) -> Path:
     """``python setup.py sdist`` of ``project`` into ``dest``; returns the archive."""
     dest.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "setup.py", "-q", "sdist", "--dist-dir", str(dest)]
@@ -43,7 +43,7 @@ def build_sdist(project: Path, dest: Path, runner: Runner = process.run) -> Path
     return archives[-1]
 
 
-def build_project_wheel(sdist: Path, dest: Path, runner: Runner = process.run) -> Path:
+def build_project_wheel(sdist: Path, dest: Path, runner: CommandRunner = process.run) -> Path:
     """A wheel of the project, built from its sdist on the host without network.
 
     The image installs it with ``--no-deps``: its requirements are installed earlier, in

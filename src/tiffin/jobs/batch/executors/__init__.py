@@ -1,19 +1,19 @@
-"""Engines: where the chunks of a batch job are processed.
+"""Executors: where the chunks of a batch job are processed (`--engine local|dask`).
 
-An engine is one small object with one method::
+An executor is one small object with one method::
 
-    class Engine(Protocol):
+    class Executor(Protocol):
         def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]: ...
 
 ``run`` calls ``job.process(chunk)`` (a pure function of picklable data) for
 every chunk, wherever it likes, keeping only a bounded number of chunks in
 flight, and yields each result as it finishes, in any order. When the caller
-stops supplying chunks the engine finishes what is in flight and ends; when the
+stops supplying chunks the executor finishes what is in flight and ends; when the
 caller closes the iterator (Ctrl-C) it drops in-flight work at once. The caller
-writes the results, so an engine never touches the output directory.
+writes the results, so an executor never touches the output directory.
 
-Engines register themselves by name with :func:`register_engine`; ``--engine
-NAME`` imports ``tiffin.jobs.batch.engines.NAME`` on first use, so a new engine
+Executors register themselves by name with :func:`register_executor`; ``--engine
+NAME`` imports ``tiffin.jobs.batch.executors.NAME`` on first use, so a new executor
 (Ray, Dask) is one module in this package.
 """
 
@@ -30,10 +30,10 @@ if TYPE_CHECKING:
     from tiffin.jobs.batch.options import BatchOptions
     from tiffin.jobs.batch.worker import BatchJob
 
-__all__ = ["Engine", "engine_for", "register_engine"]
+__all__ = ["Executor", "executor_for", "register_executor"]
 
 
-class Engine(Protocol):
+class Executor(Protocol):
     """Processes the chunks of a job and yields their results as they finish."""
 
     def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
@@ -41,33 +41,33 @@ class Engine(Protocol):
         ...
 
 
-EngineFactory = Callable[["BatchOptions"], Engine]
-F = TypeVar("F", bound=EngineFactory)
-_ENGINES: dict[str, EngineFactory] = {}
+ExecutorFactory = Callable[["BatchOptions"], Executor]
+F = TypeVar("F", bound=ExecutorFactory)
+_EXECUTORS: dict[str, ExecutorFactory] = {}
 
 
-def register_engine(name: str) -> Callable[[F], F]:
-    """Register an engine factory (a class taking the job's options) under ``name``."""
+def register_executor(name: str) -> Callable[[F], F]:
+    """Register an executor factory (a class taking the job's options) under ``name``."""
 
     def decorate(factory: F) -> F:
-        if name in _ENGINES:
-            raise ValueError(f"engine {name!r} is already registered by {_ENGINES[name]!r}")
-        _ENGINES[name] = factory
+        if name in _EXECUTORS:
+            raise ValueError(f"engine {name!r} is already registered by {_EXECUTORS[name]!r}")
+        _EXECUTORS[name] = factory
         return factory
 
     return decorate
 
 
-def engine_for(options: BatchOptions) -> Engine:
-    """The engine named by ``options.engine``, built for these options."""
+def executor_for(options: BatchOptions) -> Executor:
+    """The executor named by ``options.engine``, built for these options."""
     name = options.engine
-    if name not in _ENGINES:
+    if name not in _EXECUTORS:
         try:
             importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
             if exc.name != f"{__name__}.{name}":
                 raise BatchError(f"engine {name!r} needs {exc.name!r}: {exc}",
                                  hint=f"pip install {exc.name}") from exc  # fmt: skip
-    if name not in _ENGINES:
-        raise BatchError(f"unknown engine {name!r}; known: {', '.join(sorted(_ENGINES))}")
-    return _ENGINES[name](options)
+    if name not in _EXECUTORS:
+        raise BatchError(f"unknown engine {name!r}; known: {', '.join(sorted(_EXECUTORS))}")
+    return _EXECUTORS[name](options)

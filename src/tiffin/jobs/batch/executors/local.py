@@ -17,19 +17,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from tiffin.errors import BatchError
-from tiffin.jobs.batch.engines import register_engine
+from tiffin.jobs.batch.executors import register_executor
 from tiffin.jobs.batch.messages import Chunk, ChunkResult
 from tiffin.jobs.batch.options import BatchOptions
 from tiffin.jobs.batch.worker import BatchJob, process_chunk
 
-__all__ = ["LocalEngine"]
+__all__ = ["LocalExecutor"]
 
 IN_FLIGHT_PER_WORKER = 2
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-@register_engine("local")
-class LocalEngine:
+@register_executor("local")
+class LocalExecutor:
     """Runs chunks in this process (``workers == 1``) or in a pool of processes."""
 
     def __init__(self, options: BatchOptions) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from tiffin.jobs.batch.engines.dask import unpack_on_worker
+from tiffin.jobs.batch.executors.dask import unpack_on_worker
 
 
 class PackageUpload(WorkerPlugin):

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from tiffin.errors import BatchError
-from tiffin.jobs.batch.engines import register_engine
+from tiffin.jobs.batch.executors import register_executor
 from tiffin.jobs.batch.messages import Chunk, ChunkResult
 from tiffin.jobs.batch.options import BatchOptions
 from tiffin.jobs.batch.worker import BatchJob, process_chunk
 
-__all__ = ["DaskEngine"]
+__all__ = ["DaskExecutor"]
 
 ADDRESS_VARIABLE = "TIFFIN_DASK_ADDRESS"
 IN_FLIGHT_PER_WORKER = 2
@@ -34,8 +34,8 @@ _UNPACKED: dict[str, str] = {}
 """On a worker: job key -> where that job's package was unpacked."""
 
 
-@register_engine("dask")
-class DaskEngine:
+@register_executor("dask")
+class DaskExecutor:
     """Runs chunks as Dask tasks, on a local cluster or on the one at ``address``."""
 
     def __init__(self, options: BatchOptions) -> None:
@@ -121,7 +121,7 @@ def unpack_on_worker(key: str, archive: bytes, worker: Any) -> str:
 
 def package_upload_plugin(distributed: Any, key: str, archive: bytes) -> Any:
     """A worker plugin that unpacks the package once on each worker, also late joiners."""
-    from tiffin.jobs.batch.engines._dask_plugin import PackageUpload
+    from tiffin.jobs.batch.executors._dask_plugin import PackageUpload
 
     return PackageUpload(key, archive)
 

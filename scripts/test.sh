@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the whole test suite: creates .venv if needed, installs tiffin with its test
-# extras, checks lint, then runs pytest. Extra arguments go to pytest.
+# extras, checks lint and types, then runs pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,9 @@ echo "[test] installing tiffin[test]"
 echo "[test] ruff"
 .venv/bin/ruff check src tests bench examples
 .venv/bin/ruff format --check src tests bench examples
+
+echo "[test] mypy src"
+.venv/bin/mypy
 
 # The end-to-end image tests (pytest marker `container`) need podman, buildah, a base
 # image, Debian's docker-registry and a docker client; scripts/provision-containers.sh

@@ -85,7 +85,8 @@ def write_new_package(
 
 def _copy_static(template: str, target: Path) -> list[Path]:
     """Copy templates/init/<template>/static/ into ``target`` as it is."""
-    static = resources.files("tiffin").joinpath("templates", "init", template, "static")
+    static = resources.files("tiffin").joinpath("templates").joinpath("init")
+    static = static.joinpath(template).joinpath("static")
     if not static.is_dir():
         return []
     copied = []

@@ -105,7 +105,9 @@ def plan_package(
     if single_file:
         assert loaded.source is not None
         app = Layer("app", APP_DIR, ((loaded.source, loaded.source.name),))
-        generated = (("app/tiffin.yaml", image_spec(spec, f"the file {loaded.source.name}")),)
+        generated: tuple[tuple[str, str], ...] = (
+            ("app/tiffin.yaml", image_spec(spec, f"the file {loaded.source.name}")),
+        )
     else:
         skip = [spec.resolved_data_dir(root), spec.resolved_model_dir(root)]
         files = package_files(root, ignore_patterns(root), skip=skip)

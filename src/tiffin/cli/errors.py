@@ -46,7 +46,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def exit_code_for(error: TiffinError) -> int:
     """The exit code of an error: its nearest class in the table, else 1."""
     for cls in type(error).__mro__:
-        code = EXIT_CODE_BY_ERROR.get(cls)  # type: ignore[call-overload]
+        code = EXIT_CODE_BY_ERROR.get(cls)
         if code is not None:
             return code
     return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import sys
 from pathlib import Path
 
 import click
@@ -35,7 +36,7 @@ def predict(
 
     PATH is a package directory, a tiffin.yaml, a pyproject.toml or a single .py file.
     """
-    from tiffin.codecs import decoder_for, encoder_for, media_type_of_file
+    from tiffin.codecs import decoder_for, encode_result, encoder_for, media_type_of_file
     from tiffin.model.loader import load
 
     if (data is None) == (file is None):
@@ -54,8 +55,9 @@ def predict(
         )
     payload = decoder_for(media).decode(body)
     result = load(path).predict(payload)
-    output = encoder.encode(result)
+    output = encode_result(encoder, result)
     if encoder.media_type in BINARY_MEDIA_TYPES:
-        click.get_binary_stream("stdout").write(output)
+        sys.stdout.buffer.write(output)
+        sys.stdout.buffer.flush()
     else:
         click.echo(output.decode("utf-8").rstrip("\n"))

@@ -105,7 +105,7 @@ def _datatype(tensor: Mapping[str, Any], name: str) -> tuple[str, np.dtype]:
         raise InvalidInput(
             f"unknown datatype {datatype!r} for input {name!r}; expected one of {_EXPECTED}"
         )
-    return datatype, dtype
+    return str(datatype), dtype
 
 
 def _shape(tensor: Mapping[str, Any], name: str) -> list[int]:

@@ -41,7 +41,7 @@ def constructor_arguments(cls: type) -> tuple[str, ...] | None:
 
     Raises ContractError if the constructor requires anything tiffin cannot give.
     """
-    init = cls.__init__
+    init = cls.__init__  # type: ignore[misc]  # the class itself, not an instance
     if init is object.__init__:
         return ()
     params = list(inspect.signature(init).parameters.values())[1:]

@@ -31,7 +31,7 @@ def load(
     The returned handle's ``predict(x)`` runs preprocess -> predict -> postprocess
     in this process, exactly as ``tiffin serve`` would.
     """
-    return build_handle(load_spec(path), environ=environ).load()
+    return build_handle(load_spec(os.fspath(path)), environ=environ).load()
 
 
 def build_handle(loaded: LoadedSpec, *, environ: Mapping[str, str] | None = None) -> ModelHandle:

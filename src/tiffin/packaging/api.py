@@ -123,10 +123,10 @@ def choose_framework(model: Any, name: str | None = None) -> Framework:
             raise PackagingError(f"the {name} adapter does not handle {_describe(model)}",
                                  hint="leave out framework= to detect it")  # fmt: skip
         return adapter
-    adapter = detect_framework(model)
-    if adapter is None:
+    detected = detect_framework(model)
+    if detected is None:
         raise unsupported(model)
-    return adapter
+    return detected
 
 
 def unsupported(model: Any) -> PackagingError:
@@ -192,7 +192,7 @@ def _validate(name: str, python_version: str, class_name: str) -> None:
     values = {"name": name, "python_version": python_version,
               "model": f"{SERVING_MODULE}:{class_name}"}  # fmt: skip
     try:
-        ProjectSpec(**values)
+        ProjectSpec.model_validate(values)
     except ValidationError as exc:
         problem = exc.errors()[0]
         field = str(problem["loc"][0])

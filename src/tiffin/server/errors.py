@@ -36,7 +36,7 @@ STATUS_BY_ERROR: dict[type[TiffinError], int] = {
 def status_for(error: TiffinError) -> int:
     """The HTTP status for an error: the entry of its nearest class in the table, else 500."""
     for cls in type(error).__mro__:
-        status = STATUS_BY_ERROR.get(cls)  # type: ignore[call-overload]
+        status = STATUS_BY_ERROR.get(cls)
         if status is not None:
             return status
     return 500

@@ -70,7 +70,7 @@ def serve_production(app: TiffinApp, settings: ServerSettings) -> int:
     metrics_dir = prepare_multiprocess_metrics()
     master = os.getpid()
 
-    class GunicornApp(BaseApplication):  # type: ignore[misc]
+    class GunicornApp(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -20,6 +20,10 @@ from uvicorn.config import Config
 from uvicorn.server import Server
 
 
+async def _placeholder_app(scope: Any, receive: Any, send: Any) -> None:
+    """A placeholder: uvicorn's Config wants an app; the worker serves its own."""
+
+
 class TiffinWorker(Worker):
     """A gunicorn worker that serves an ASGI app with uvicorn."""
 
@@ -34,7 +38,7 @@ class TiffinWorker(Worker):
             target.setLevel(source.level)
             target.propagate = False
         self.config = Config(
-            app=None,
+            app=_placeholder_app,  # the app is handed to the server itself, per worker
             log_config=None,
             access_log=bool(self.cfg.accesslog),
             timeout_keep_alive=self.cfg.keepalive,
@@ -68,9 +72,16 @@ class TiffinWorker(Worker):
         factory = self.config.get_loop_factory()
         if factory is None:
             asyncio.run(self._serve())
-        else:
+        elif sys.version_info >= (3, 11):
             with asyncio.Runner(loop_factory=factory) as runner:
                 runner.run(self._serve())
+        else:  # Python 3.10: no asyncio.Runner
+            loop = factory()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._serve())
+            finally:
+                loop.close()
 
     async def _notify(self) -> None:
         self.notify()

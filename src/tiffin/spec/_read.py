@@ -85,12 +85,14 @@ def _collect(node: yaml.Node, prefix: KeyPath, lines: LineMap, path: Path) -> No
                     key=format_key((*prefix, key)),
                 )
             seen[key] = line
-            lines[(*prefix, key)] = line
-            _collect(value_node, (*prefix, key), lines, path)
+            here = (*prefix, key)
+            lines[here] = line
+            _collect(value_node, here, lines, path)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[(*prefix, index)] = item.start_mark.line + 1
-            _collect(item, (*prefix, index), lines, path)
+            here = (*prefix, index)
+            lines[here] = item.start_mark.line + 1
+            _collect(item, here, lines, path)
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:

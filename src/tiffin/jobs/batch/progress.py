@@ -1,4 +1,4 @@
-"""BatchProgress of a batch job on stderr: rows, rows per second and time left.
+"""Progress of a batch job on stderr: rows, rows per second and time left.
 
 On a terminal the bar is drawn with rich when it is installed, else as one
 line rewritten in place. When stderr is not a terminal nothing is drawn (the
@@ -80,9 +80,9 @@ class RichProgress(BatchProgress):
     def __init__(self) -> None:
         super().__init__()
         from rich.console import Console
-        from rich.progress import BarColumn, BatchProgress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.bar = BatchProgress(
+        self.bar = Progress(
             TextColumn("[bold]batch"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
             TextColumn("{task.fields[rows]:,} rows"), TextColumn("{task.fields[rate]:,.0f} rows/s"),
             TimeRemainingColumn(), console=Console(stderr=True), transient=False,

@@ -3,7 +3,7 @@
 An executor is one small object with one method::
 
     class Executor(Protocol):
-        def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]: ...
+        def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Generator[ChunkResult]: ...
 
 ``run`` calls ``job.process(chunk)`` (a pure function of picklable data) for
 every chunk, wherever it likes, keeping only a bounded number of chunks in
@@ -20,7 +20,7 @@ NAME`` imports ``tiffin.jobs.batch.executors.NAME`` on first use, so a new execu
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from tiffin.errors import BatchError
@@ -36,7 +36,7 @@ __all__ = ["Executor", "executor_for", "register_executor"]
 class Executor(Protocol):
     """Processes the chunks of a job and yields their results as they finish."""
 
-    def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
+    def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Generator[ChunkResult, None, None]:
         """Process every chunk; yield each result when it is ready."""
         ...
 

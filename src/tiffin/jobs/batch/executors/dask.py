@@ -16,7 +16,7 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ class DaskExecutor:
         self.workers = options.workers
         self.address = options.address or os.environ.get(ADDRESS_VARIABLE) or None
 
-    def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
+    def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Generator[ChunkResult, None, None]:
         """Process every chunk on the cluster; yield each result as it finishes."""
         distributed = _import_distributed()
         cluster = None

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -35,7 +35,7 @@ class LocalExecutor:
     def __init__(self, options: BatchOptions) -> None:
         self.workers = options.workers
 
-    def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
+    def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Generator[ChunkResult, None, None]:
         """Process every chunk; yield each result as it finishes."""
         if self.workers == 1:
             yield from _inline(job, iter(chunks))

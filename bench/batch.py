@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from common import REPO, RESULTS, append_results, machine, prepare_iris
+from common import RESULTS, append_results, machine, prepare_forest, prepare_iris
 
 SIZES = (250_000, 1_000_000, 4_000_000)
 """1M rows is the benchmark; 250k and 4M rows show the peak RSS does not follow the input
@@ -119,27 +119,6 @@ class Run:
 
 
 # -- setup -----------------------------------------------------------------------------------
-
-
-def prepare_forest(workdir: Path) -> Path:
-    """Copy examples/iris into ``workdir`` with a random forest fitted on the iris data in
-    ``model/model.joblib`` instead of its LogisticRegression: the same package code (load
-    the joblib file, ``predict`` each chunk), only the estimator differs."""
-    import joblib
-    from sklearn.datasets import load_iris
-    from sklearn.ensemble import RandomForestClassifier
-
-    package = workdir / "iris-forest"
-    shutil.copytree(REPO / "examples" / "iris", package, ignore=shutil.ignore_patterns("model"))
-    (package / "model").mkdir()
-    features, labels = load_iris(return_X_y=True)
-    forest = RandomForestClassifier(**FOREST, random_state=0, n_jobs=1).fit(features, labels)
-    joblib.dump(forest, package / "model" / "model.joblib")
-    return package
-
-
-FOREST = {"n_estimators": 100, "max_depth": 10}
-"""~1.5 us a row single-threaded here: predicting costs ~20 times what parsing the CSV does."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What every benchmark here shares: the iris package, a free port, the machine, the record."""
+"""What every benchmark here shares: the iris packages, a free port, the machine, the record."""
 
 from __future__ import annotations
 
@@ -21,6 +21,27 @@ def prepare_iris(workdir: Path) -> Path:
     package = workdir / "iris"
     shutil.copytree(REPO / "examples" / "iris", package, ignore=shutil.ignore_patterns("model"))
     subprocess.run([sys.executable, "train.py"], cwd=package, check=True, capture_output=True)
+    return package
+
+
+FOREST = {"n_estimators": 100, "max_depth": 10}
+"""A compute-bound model: ~1.5 us a row in a batch, a few ms for one row (100 trees)."""
+
+
+def prepare_forest(workdir: Path) -> Path:
+    """Copy examples/iris into ``workdir`` with a random forest fitted on the iris data in
+    ``model/model.joblib`` instead of its LogisticRegression: the same package code (load
+    the joblib file, ``predict``), only the estimator differs."""
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    package = workdir / "iris-forest"
+    shutil.copytree(REPO / "examples" / "iris", package, ignore=shutil.ignore_patterns("model"))
+    (package / "model").mkdir()
+    features, labels = load_iris(return_X_y=True)
+    forest = RandomForestClassifier(**FOREST, random_state=0, n_jobs=1).fit(features, labels)
+    joblib.dump(forest, package / "model" / "model.joblib")
     return package
 
 

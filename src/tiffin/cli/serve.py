@@ -25,7 +25,10 @@ ENV_HELP = (
 @click.option("--port", "-p", type=int, help="Port to listen on [default: 8080].")
 @click.option("--workers", "-w", type=int, help="Worker processes, each loading the model [1].")
 @click.option(
-    "--threads", type=int, help="Threads per worker running sync model code; 1 runs it inline [1]."
+    "--threads",
+    type=int,
+    help="Threads per worker running sync model code; 1: one model thread, requests in "
+    "arrival order [1].",
 )
 @click.option(
     "--worker-class",

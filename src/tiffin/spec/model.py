@@ -53,7 +53,7 @@ class ServerSettings(BaseModel):
         ge=1,
         description=(
             "Threads running synchronous model code in each worker; "
-            "1 runs it inline on the event loop."
+            "1 runs it on one model thread, requests in arrival order."
         ),
         examples=[1, 8],
     )

@@ -160,3 +160,22 @@ def test_a_load_failure_is_one_line_everywhere(tmp_path):
 
     with pytest.raises(tiffin.errors.ModelLoadError, match="weights missing"):
         tiffin.load(package)
+
+
+def test_ctrl_c_is_one_line_and_exit_130_not_a_traceback():
+    """A command interrupted outside its own Ctrl-C handling (a cloud create call, say)."""
+    import click
+    from click.testing import CliRunner
+
+    from tiffin.cli.errors import handle_errors
+
+    @click.command()
+    @handle_errors
+    def creating() -> None:
+        raise KeyboardInterrupt
+
+    result = CliRunner().invoke(creating, [])
+    assert result.exit_code == 130
+    assert "error: interrupted (Ctrl-C)" in result.output
+    assert "keeps running" in result.output
+    assert "Aborted!" not in result.output and "Traceback" not in result.output

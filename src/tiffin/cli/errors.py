@@ -40,6 +40,12 @@ EXIT_CODE_BY_ERROR: dict[type[TiffinError], int] = {
     DeployError: 9,
 }
 
+INTERRUPTED_EXIT_CODE = 130
+INTERRUPTED_HINT = (
+    "what was already sent or written stays as it was: a cloud job or endpoint created "
+    "before Ctrl-C keeps running (`tiffin sagemaker status ...`); rerun to go on"
+)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -66,7 +72,8 @@ def report(error: TiffinError) -> None:
 
 
 def handle_errors(command: F) -> F:
-    """Turn a TiffinError raised by a command into a message and a non-zero exit code."""
+    """Turn a TiffinError raised by a command into a message and a non-zero exit code, and
+    Ctrl-C into one line and exit status 130 (never click's bare "Aborted!")."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -75,5 +82,9 @@ def handle_errors(command: F) -> F:
         except TiffinError as exc:
             report(exc)
             sys.exit(exit_code_for(exc))
+        except KeyboardInterrupt:
+            click.secho("\nerror: interrupted (Ctrl-C)", fg="red", err=True)
+            click.echo(f"hint: {INTERRUPTED_HINT}", err=True)
+            sys.exit(INTERRUPTED_EXIT_CODE)
 
     return wrapper  # type: ignore[return-value]

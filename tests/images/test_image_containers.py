@@ -161,6 +161,43 @@ def test_serve_as_sagemaker_runs_it_from_a_root_owned_model_dir(
         podman("rm", "--force", name, check=False)
 
 
+def test_tiffin_run_serves_a_model_fetched_from_a_model_uri(iris_image, tmp_path) -> None:
+    """`tiffin run IMAGE --model-uri`: fetched on the host, mounted at /opt/ml/model."""
+    import tarfile
+
+    import joblib
+    from sklearn.datasets import load_iris
+    from sklearn.dummy import DummyClassifier
+
+    features, labels = load_iris(return_X_y=True)
+    (tmp_path / "weights").mkdir()
+    constant = DummyClassifier(strategy="constant", constant=1).fit(features, labels)
+    joblib.dump(constant, tmp_path / "weights" / "model.joblib")
+    archive = tmp_path / "model.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "weights" / "model.joblib", arcname="model.joblib")
+    port = free_port()
+    environment = {**os.environ, "TIFFIN_ENGINE": "podman",
+                   "TIFFIN_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tiffin", "run", iris_image, "-p", str(port),
+         "--model-uri", archive.as_uri()],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_ping(url)
+        answer = httpx.post(f"{url}/invocations", json=ROWS[:2], timeout=10)
+        assert answer.json() == [1, 1]  # the fetched model, not the one built into the image
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def test_tiffin_run_train_with_a_channel_and_a_model_dir(iris_image, tmp_path) -> None:
     write_iris_channel(tmp_path / "train")
     done = tiffin_cli(

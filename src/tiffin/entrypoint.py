@@ -186,7 +186,11 @@ def needs_for(mode: str, tiffin_args: list[str], environ: Mapping[str, str]) -> 
         return needs
     model_dir = Path(environ.get("MODEL_DIR") or environ.get("SM_MODEL_DIR") or base / "model")
     # a STORAGE_URI is fetched into MODEL_DIR when one is set (else into the user's cache)
-    fetches = bool(environ.get("STORAGE_URI", "").strip()) and model_dir != base / "model"
+    fetches = (
+        bool(environ.get("STORAGE_URI", "").strip())
+        and model_dir != base / "model"
+        and not _filled_by_cluster(model_dir)
+    )
     needs = [Need(model_dir, write=fetches)]
     if mode == "serve":
         return needs
@@ -195,6 +199,14 @@ def needs_for(mode: str, tiffin_args: list[str], environ: Mapping[str, str]) -> 
         if value and "://" not in value:
             needs.append(Need(Path(value), write=write))
     return needs
+
+
+def _filled_by_cluster(model_dir: Path) -> bool:
+    """KServe's storage initializer fetched the model already: files, but no tiffin marker."""
+    try:
+        return any(model_dir.iterdir()) and not (model_dir / ".tiffin-model.json").exists()
+    except OSError:
+        return False
 
 
 def _option_value(args: list[str], *names: str) -> str | None:

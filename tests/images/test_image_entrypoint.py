@@ -185,3 +185,26 @@ def test_main_treats_leading_options_as_serve(tmp_path, monkeypatch, capsys) -> 
     assert env["TIFFIN_MAX_BODY_SIZE"] == "104857600"
     assert (tmp_path / "mode").read_text() == "serve"
     assert "--enable_docs_url=false" in capsys.readouterr().err
+
+
+def test_each_mode_names_the_directories_it_reads_and_writes(tmp_path: Path) -> None:
+    from tiffin.entrypoint import needs_for
+    from tiffin.privileges import Need
+
+    base = {"SAGEMAKER_BASE_DIR": str(tmp_path)}
+    assert needs_for("train", [], base) == [
+        Need(tmp_path / "input", write=False),
+        Need(tmp_path / "model", write=True),
+        Need(tmp_path / "output", write=True),
+    ]
+    assert needs_for("serve", [], base) == [Need(tmp_path / "model", write=False)]
+    batch = needs_for("batch", ["--input", "/in", "-o", "/out"], base)
+    assert batch[1:] == [Need(Path("/in"), write=False), Need(Path("/out"), write=True)]
+
+    # a STORAGE_URI fetched into MODEL_DIR needs it writable, unless the cluster filled it
+    fetched = tmp_path / "mnt"
+    fetched.mkdir()
+    environ = {**base, "STORAGE_URI": "s3://b/m.tar.gz", "MODEL_DIR": str(fetched)}
+    assert needs_for("serve", [], environ) == [Need(fetched, write=True)]
+    (fetched / "model.joblib").write_bytes(b"weights")
+    assert needs_for("serve", [], environ) == [Need(fetched, write=False)]

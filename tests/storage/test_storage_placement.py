@@ -52,3 +52,40 @@ def test_an_explicit_cache_dir_is_used_as_it_is(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="names no bucket"):
         prepare_model_dir("s3:///key", {"TIFFIN_CACHE_DIR": str(tmp_path / "c")})
     assert not (tmp_path / "c").exists()
+
+
+def test_a_model_the_cluster_fetched_is_served_as_it_is(monkeypatch, tmp_path: Path) -> None:
+    """KServe's storage initializer fills /mnt/models and leaves STORAGE_URI set: no fetch.
+
+    The URI names a bucket nobody can reach, so a fetch would fail loudly."""
+    from tiffin.storage import placement
+
+    mount = tmp_path / "mnt-models"
+    mount.mkdir()
+    (mount / "model.joblib").write_bytes(b"weights")
+    monkeypatch.setattr(placement, "KSERVE_MODEL_MOUNT", mount)
+    environ = {"STORAGE_URI": "s3://no-such-bucket-anywhere/iris/model.tar.gz"}
+    assert prepare_model_dir(None, environ) == mount
+    assert environ["MODEL_DIR"] == str(mount)
+    assert (mount / "model.joblib").read_bytes() == b"weights"  # untouched
+
+    # the same when KServe passes the dir as MODEL_DIR (--model_dir=/mnt/models)
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "model.joblib").write_bytes(b"weights")
+    environ = {"STORAGE_URI": "s3://no-such-bucket-anywhere/m/", "MODEL_DIR": str(given)}
+    assert prepare_model_dir(None, environ) == given
+
+
+def test_an_empty_mount_or_the_flag_still_fetches(models, monkeypatch, tmp_path: Path) -> None:
+    from tiffin.storage import placement
+
+    mount = tmp_path / "mnt-models"
+    mount.mkdir()
+    monkeypatch.setattr(placement, "KSERVE_MODEL_MOUNT", mount)
+    environ = {"STORAGE_URI": str(models.a_tar), "TIFFIN_CACHE_DIR": str(tmp_path / "cache")}
+    target = prepare_model_dir(None, environ)
+    assert target is not None and target.parent == tmp_path / "cache" / "models"
+    (mount / "model.joblib").write_bytes(b"stale")
+    with pytest.raises(StorageError, match="not fetched from a model URI"):
+        prepare_model_dir(str(models.a_tar), {"MODEL_DIR": str(mount)})  # the flag: fetch

@@ -6,6 +6,11 @@ or the user chose that directory. Otherwise it goes to a cache dir of its own,
 ``$XDG_CACHE_HOME/tiffin``, else ``~/.cache/tiffin``, else a dir in ``$TMPDIR``), so a
 package's own ``model/`` dir is never overwritten and two URIs never share a dir.
 Either way ``MODEL_DIR`` is then set to it, which the model loader reads first.
+
+On KServe the cluster may have fetched ``STORAGE_URI`` already: its storage initializer
+fills ``/mnt/models`` (or the ``MODEL_DIR`` it passes) before the container starts, and
+leaves ``STORAGE_URI`` set. A URI that comes from that variable (not ``--model-uri``)
+whose model dir already holds files tiffin did not fetch is served from there as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 from tiffin.storage.fetch import fetch_model
+from tiffin.storage.marker import MARKER_NAME
+from tiffin.storage.progress import say
 from tiffin.storage.uris import ModelUri, parse_uri
 
 __all__ = ["CACHE_DIR_ENV", "STORAGE_URI_ENV", "cache_root", "model_cache_dir", "prepare_model_dir"]
@@ -25,6 +32,8 @@ __all__ = ["CACHE_DIR_ENV", "STORAGE_URI_ENV", "cache_root", "model_cache_dir", 
 STORAGE_URI_ENV = "STORAGE_URI"
 CACHE_DIR_ENV = "TIFFIN_CACHE_DIR"
 MODEL_DIR_ENVS = ("MODEL_DIR", "SM_MODEL_DIR")
+KSERVE_MODEL_MOUNT = Path("/mnt/models")
+"""Where KServe's storage initializer puts the model it fetched for the predictor."""
 
 
 def prepare_model_dir(
@@ -45,9 +54,25 @@ def prepare_model_dir(
         return None
     location = parse_uri(text)
     explicit = next((view[name] for name in MODEL_DIR_ENVS if view.get(name)), None)
+    if uri is None:
+        fetched = fetched_by_cluster(Path(explicit) if explicit else KSERVE_MODEL_MOUNT)
+        if fetched is not None:
+            say(f"{location.display} is already in {fetched} (fetched by the cluster)")
+            environ["MODEL_DIR"] = str(fetched)
+            return fetched
     target = fetch_model(location, Path(explicit) if explicit else model_cache_dir(location, view))
     environ["MODEL_DIR"] = str(target)
     return target
+
+
+def fetched_by_cluster(directory: Path) -> Path | None:
+    """``directory`` when it holds files that tiffin did not fetch (no marker), else None."""
+    try:
+        if directory.is_dir() and not (directory / MARKER_NAME).exists():
+            return directory if any(directory.iterdir()) else None
+    except OSError:
+        return None
+    return None
 
 
 def cache_root(environ: Mapping[str, str] | None = None) -> Path:

@@ -25,6 +25,7 @@ codes or exit codes. The server maps them to statuses in one table
     ├── StorageError              a model URI cannot be fetched (scheme, extra, access, missing)
     │   └── UnsafeArchive         an archive member would land outside the target directory
     ├── DeployError               a cloud deployment cannot start, or the cloud refused it
+    │   ├── NoCredentials         the cloud's credential chain found no credentials
     │   ├── CloudCallFailed       an AWS call was refused (service, operation, code, message)
     │   └── RemoteJobFailed       a remote job or endpoint ended Failed (kind, name, reason)
     └── InferenceError            something went wrong serving one request
@@ -59,6 +60,7 @@ __all__ = [
     "ModelLoadError",
     "ModelNotFound",
     "ModelNotReady",
+    "NoCredentials",
     "NotAcceptable",
     "OutputConflict",
     "PackagingError",
@@ -302,6 +304,10 @@ class UnsafeArchive(StorageError):
 
 class DeployError(TiffinError):
     """A cloud deployment cannot start (missing settings, invalid input) or the cloud refused it."""
+
+
+class NoCredentials(DeployError):
+    """The cloud's credential chain (environment, profile, SSO, instance role) found none."""
 
 
 class CloudCallFailed(DeployError):

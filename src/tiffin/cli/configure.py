@@ -129,13 +129,12 @@ def check_profile(profile: str, region: str) -> None:
     """
     from tiffin.deploy.sagemaker.errors import call
     from tiffin.deploy.sagemaker.session import AwsSettings, open_session
+    from tiffin.errors import NoCredentials
 
     named = None if profile == "default" else profile
     try:
         session = open_session(AwsSettings(region=region, profile=named))
-    except DeployError as exc:
-        if exc.message != "no AWS credentials found":
-            raise
+    except NoCredentials as exc:
         raise DeployError(
             f"profile {profile} has no credentials",
             hint="store keys (--access-key-id), or set up SSO: "

@@ -40,14 +40,22 @@ class RegistryLogin:
 Login = Callable[[Engine, RegistryLogin, bool], None]
 
 
-def ensure_repository(ecr: Any, name: str) -> str:
-    """The URI of ECR repository ``name``, created when it does not exist."""
+def repository_uri(ecr: Any, name: str) -> str | None:
+    """The URI of ECR repository ``name``, or None when it does not exist."""
     try:
         found = call(ecr, "describe_repositories", repositoryNames=[name])
-        return str(found["repositories"][0]["repositoryUri"])
     except CloudCallFailed as exc:
         if exc.code != "RepositoryNotFoundException":
             raise
+        return None
+    return str(found["repositories"][0]["repositoryUri"])
+
+
+def ensure_repository(ecr: Any, name: str) -> str:
+    """The URI of ECR repository ``name``, created when it does not exist."""
+    uri = repository_uri(ecr, name)
+    if uri is not None:
+        return uri
     created = call(ecr, "create_repository", repositoryName=name)
     return str(created["repository"]["repositoryUri"])
 
@@ -121,13 +129,10 @@ def resolve_image(aws: Aws, image: str) -> str:
     if registry not in {None, "localhost"}:
         return image
     name = repository.removeprefix("library/")
-    try:
-        found = call(aws.client("ecr"), "describe_repositories", repositoryNames=[name])
-    except CloudCallFailed as exc:
-        if exc.code != "RepositoryNotFoundException":
-            raise
+    uri = repository_uri(aws.client("ecr"), name)
+    if uri is None:
         raise DeployError(
             f"{image!r} is not in ECR: there is no repository {name!r} in {aws.region}",
             hint=f"push it first: tiffin sagemaker push {image}",
-        ) from exc
-    return f"{found['repositories'][0]['repositoryUri']}:{tag or 'latest'}"
+        )
+    return f"{uri}:{tag or 'latest'}"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tiffin.errors import CloudCallFailed, DeployError
+from tiffin.errors import CloudCallFailed, DeployError, NoCredentials
 
 SERVICE_NAMES = {
     "sagemaker": "SageMaker",
@@ -40,6 +40,11 @@ CREDENTIALS_HINT = (
     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass {=profile} NAME (or set AWS_PROFILE), "
     "or run `tiffin configure aws`"
 )
+
+
+def no_credentials() -> NoCredentials:
+    """The AWS chain (environment, profile, SSO, instance role) gave no credentials."""
+    return NoCredentials("no AWS credentials found", hint=CREDENTIALS_HINT)
 
 
 def service_label(service: str) -> str:
@@ -79,7 +84,7 @@ def translated(service: str, operation: str) -> Iterator[None]:
     except bce.ClientError as exc:
         raise client_error(service, operation, exc) from exc
     except (bce.NoCredentialsError, bce.PartialCredentialsError) as exc:
-        raise DeployError("no AWS credentials found", hint=CREDENTIALS_HINT) from exc
+        raise no_credentials() from exc
     except bce.NoRegionError as exc:
         raise missing_region() from exc
     except (bce.EndpointConnectionError, bce.ConnectTimeoutError) as exc:

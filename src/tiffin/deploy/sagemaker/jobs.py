@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tiffin.deploy.sagemaker.errors import call
@@ -72,31 +72,45 @@ def transform_snapshot(description: Mapping[str, Any]) -> Snapshot:
 
 def watch_training(aws: Aws, name: str) -> Watched:
     """The training job ``name``, with its CloudWatch log streams."""
-    sagemaker = aws.client("sagemaker")
-    return Watched(
-        kind="training job",
-        key="train",
-        name=name,
-        describe=lambda: training_snapshot(
+    return watch_job(
+        aws,
+        name,
+        "training job",
+        "train",
+        TRAINING_GROUP,
+        lambda sagemaker: training_snapshot(
             call(sagemaker, "describe_training_job", TrainingJobName=name)
         ),
-        logs=LogFollower(aws.client("logs"), TRAINING_GROUP, f"{name}/"),
-        aws_hint=f"aws logs tail {TRAINING_GROUP} --log-stream-name-prefix {name}/ --follow",
     )
 
 
 def watch_transform(aws: Aws, name: str) -> Watched:
     """The transform job ``name``, with its CloudWatch log streams."""
-    sagemaker = aws.client("sagemaker")
-    return Watched(
-        kind="transform job",
-        key="transform",
-        name=name,
-        describe=lambda: transform_snapshot(
+    return watch_job(
+        aws,
+        name,
+        "transform job",
+        "transform",
+        TRANSFORM_GROUP,
+        lambda sagemaker: transform_snapshot(
             call(sagemaker, "describe_transform_job", TransformJobName=name)
         ),
-        logs=LogFollower(aws.client("logs"), TRANSFORM_GROUP, f"{name}/"),
-        aws_hint=f"aws logs tail {TRANSFORM_GROUP} --log-stream-name-prefix {name}/ --follow",
+    )
+
+
+def watch_job(
+    aws: Aws, name: str, kind: str, key: str, group: str, describe: Callable[[Any], Snapshot]
+) -> Watched:
+    """Job ``name``, described with the SageMaker client; its logs are ``group``'s
+    streams ``NAME/...``."""
+    sagemaker = aws.client("sagemaker")
+    return Watched(
+        kind=kind,
+        key=key,
+        name=name,
+        describe=lambda: describe(sagemaker),
+        logs=LogFollower(aws.client("logs"), group, f"{name}/"),
+        aws_hint=f"aws logs tail {group} --log-stream-name-prefix {name}/ --follow",
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tiffin.deploy.sagemaker.errors import CREDENTIALS_HINT, missing_region, translated
+from tiffin.deploy.sagemaker.errors import missing_region, no_credentials, translated
 from tiffin.errors import DeployError
 
 BOTO3_MISSING = "needs boto3: pip install 'tiffin[aws]'"
@@ -75,7 +75,7 @@ def open_session(settings: AwsSettings, environ: Mapping[str, str] | None = None
     with translated("sts", "credentials"):
         credentials = session.get_credentials()
     if credentials is None:
-        raise DeployError("no AWS credentials found", hint=CREDENTIALS_HINT)
+        raise no_credentials()
     endpoint_url = settings.endpoint_url or environ.get("AWS_ENDPOINT_URL") or None
     if endpoint_url and not endpoint_url.startswith(("http://", "https://")):
         raise DeployError(

@@ -23,7 +23,7 @@ reach tiffin directly.
 Started as root (SageMaker, ``docker run`` without ``--user``), it makes the mounted
 ``/opt/ml`` directories the mode needs usable by the image's user and drops to that
 user before the exec (:mod:`tiffin.privileges`).
-Only the standard library is imported here: the HEALTHCHECK runs this module often.
+Only the standard library is imported at the top: the HEALTHCHECK runs this module often.
 """
 
 from __future__ import annotations
@@ -134,9 +134,9 @@ def batch_command(args: list[str], environ: Mapping[str, str]) -> Command:
     """``tiffin batch APP --input ... --output ...`` with the container's conventions."""
     env = dict(environ)
     extra = list(args)
-    if not _has_option(extra, "--input", "-i"):
+    if _option_value(extra, "--input", "-i") is None:
         extra += ["--input", batch_input(env)]
-    if not _has_option(extra, "--output", "-o"):
+    if _option_value(extra, "--output", "-o") is None:
         base = Path(env.get("SAGEMAKER_BASE_DIR", ML_DIR))
         extra += ["--output", env.get("TIFFIN_BATCH_OUTPUT") or str(base / "output" / "data")]
     return ["batch", _app(env), *extra], env
@@ -164,10 +164,6 @@ def batch_input(environ: Mapping[str, str]) -> str:
     )
 
 
-def _has_option(args: list[str], *names: str) -> bool:
-    return any(arg in names or arg.startswith(tuple(f"{n}=" for n in names)) for arg in args)
-
-
 def _app(environ: Mapping[str, str]) -> str:
     return environ.get("TIFFIN_APP") or APP_DIR
 
@@ -186,10 +182,12 @@ def needs_for(mode: str, tiffin_args: list[str], environ: Mapping[str, str]) -> 
         return needs
     model_dir = Path(environ.get("MODEL_DIR") or environ.get("SM_MODEL_DIR") or base / "model")
     # a STORAGE_URI is fetched into MODEL_DIR when one is set (else into the user's cache)
+    from tiffin.storage.marker import fetched_by_cluster  # not for the HEALTHCHECK
+
     fetches = (
         bool(environ.get("STORAGE_URI", "").strip())
         and model_dir != base / "model"
-        and not _filled_by_cluster(model_dir)
+        and fetched_by_cluster(model_dir) is None
     )
     needs = [Need(model_dir, write=fetches)]
     if mode == "serve":
@@ -201,18 +199,10 @@ def needs_for(mode: str, tiffin_args: list[str], environ: Mapping[str, str]) -> 
     return needs
 
 
-def _filled_by_cluster(model_dir: Path) -> bool:
-    """KServe's storage initializer fetched the model already: files, but no tiffin marker."""
-    try:
-        return any(model_dir.iterdir()) and not (model_dir / ".tiffin-model.json").exists()
-    except OSError:
-        return False
-
-
 def _option_value(args: list[str], *names: str) -> str | None:
     for index, arg in enumerate(args):
-        if arg in names and index + 1 < len(args):
-            return args[index + 1]
+        if arg in names:  # a trailing option without a value is still given
+            return args[index + 1] if index + 1 < len(args) else ""
         for name in names:
             if arg.startswith(f"{name}="):
                 return arg.split("=", 1)[1]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from servers import TIFFIN
 
@@ -81,17 +82,11 @@ class HttpServer:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    def do_GET(self) -> None:
+    def send_head(self) -> Any:  # both GET and HEAD start here
         if self.path.startswith("/private/"):
             self.send_error(403, "Forbidden")
-            return
-        super().do_GET()
-
-    def do_HEAD(self) -> None:
-        if self.path.startswith("/private/"):
-            self.send_error(403, "Forbidden")
-            return
-        super().do_HEAD()
+            return None
+        return super().send_head()
 
     def log_message(self, *args: object) -> None:
         pass

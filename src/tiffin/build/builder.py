@@ -47,12 +47,11 @@ class BuiltImage:
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """``$TIFFIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/tiffin``, else ``~/.cache/tiffin``."""
-    environ = os.environ if environ is None else environ
-    if environ.get("TIFFIN_CACHE_DIR"):
-        return Path(environ["TIFFIN_CACHE_DIR"])
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tiffin"
+    """tiffin's one cache root (wheels, build logs, fetched models): see
+    :func:`tiffin.storage.cache_root`."""
+    from tiffin.storage import cache_root
+
+    return cache_root(environ)
 
 
 def plan_for(

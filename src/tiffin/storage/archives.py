@@ -25,9 +25,9 @@ from typing import IO
 from tiffin.errors import StorageError, UnsafeArchive
 from tiffin.storage.members import ArchiveReader, Member, open_archive
 from tiffin.storage.progress import human_size
-from tiffin.storage.uris import relative_name
+from tiffin.storage.uris import is_absolute, relative_name
 
-__all__ = ["check_members", "extract_archive"]
+__all__ = ["check_members", "check_space", "extract_archive"]
 
 COPY_CHUNK = 1024 * 1024
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -45,7 +45,8 @@ def extract_archive(archive: Path, target: Path, *, label: str | None = None) ->
     target.mkdir(parents=True, exist_ok=True)
     with open_archive(archive, label) as reader:
         check_members(reader.members, label)
-        _check_space(reader.members, target, label)
+        needed = sum(m.size for m in reader.members if m.kind in ("file", "hardlink"))
+        check_space(target, needed, f"extracting {label}")
         return _write_all(reader, target.resolve(), label)
 
 
@@ -84,7 +85,7 @@ def _check_symlink(member: Member, links: set[str], label: str) -> None:
     target = member.link.replace("\\", "/")
     if not target:
         raise UnsafeArchive(label, member.raw, "it is a symbolic link to nothing")
-    if target.startswith("/") or _is_drive(target):
+    if is_absolute(target):
         raise UnsafeArchive(label, member.raw, f"it links to the absolute path {member.link!r}")
     stack: list[str] = []
     parts = [p for p in posixpath.dirname(member.name).split("/") + target.split("/") if p]
@@ -103,11 +104,6 @@ def _check_symlink(member: Member, links: set[str], label: str) -> None:
                                 f"the symbolic link {'/'.join(stack)!r}")  # fmt: skip
 
 
-def _is_drive(text: str) -> bool:
-    """True for ``C:...``: a Windows drive, absolute for our purpose."""
-    return len(text) >= 2 and text[1] == ":" and text[0].isalpha()
-
-
 def _check_hardlink(member: Member, files: set[str], label: str) -> None:
     try:
         target = relative_name(member.link)
@@ -119,12 +115,12 @@ def _check_hardlink(member: Member, files: set[str], label: str) -> None:
                             "is not a regular file of the archive")  # fmt: skip
 
 
-def _check_space(members: list[Member], target: Path, label: str) -> None:
-    needed = sum(m.size for m in members if m.kind in ("file", "hardlink"))
+def check_space(target: Path, needed: int, action: str) -> None:
+    """StorageError when ``action`` needs more than the free space of ``target``'s disk."""
     free = shutil.disk_usage(target).free
     if needed > free:
         raise StorageError(
-            f"extracting {label} needs {human_size(needed)}; {target} has {human_size(free)} free",
+            f"{action} needs {human_size(needed)}; {target} has {human_size(free)} free",
             hint="free some space, or set TIFFIN_CACHE_DIR (or MODEL_DIR) to a larger disk",
         )
 
@@ -180,11 +176,9 @@ def _write_file(root: Path, member: Member, data: IO[bytes], label: str) -> int:
     path = _place(root, member, label)
     mode = 0o755 if member.mode & 0o111 else 0o644
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
-    written = 0
     with os.fdopen(os.open(path, flags, mode), "wb") as out:
-        while chunk := data.read(COPY_CHUNK):
-            out.write(chunk)
-            written += len(chunk)
+        shutil.copyfileobj(data, out, COPY_CHUNK)
+        written = out.tell()
     if member.mtime is not None:
         os.utime(path, (member.mtime, member.mtime))
     return written

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tiffin.errors import StorageError
-from tiffin.storage.archives import extract_archive
+from tiffin.storage.archives import check_space, extract_archive
 from tiffin.storage.marker import (
     LOCK_NAME,
     MARKER_NAME,
@@ -115,7 +115,7 @@ def _check_replaceable(target: Path, location: ModelUri) -> None:
 
 
 def _install(source: Source, files: list[SourceFile], target: Path, marker: Marker) -> None:
-    _check_space(target, marker.size, source.uri.display)
+    check_space(target, marker.size, f"fetching {source.uri.display}")
     count = f"{len(files)} file{'s' if len(files) > 1 else ''}"
     say(f"fetching {source.uri.display} ({count}, {human_size(marker.size)}) into {target}")
     started = time.monotonic()
@@ -142,15 +142,6 @@ def _download(source: Source, file: SourceFile, dest: Path) -> None:
     source.download(file, dest, progress)
     progress.update(dest.stat().st_size)
     progress.finish()
-
-
-def _check_space(target: Path, needed: int, uri: str) -> None:
-    free = shutil.disk_usage(target).free
-    if needed > free:
-        raise StorageError(
-            f"{uri} is {human_size(needed)}; {target} has {human_size(free)} free",
-            hint="free some space, or set TIFFIN_CACHE_DIR (or MODEL_DIR) to a larger disk",
-        )
 
 
 def _commit(target: Path, content: Path, marker: Marker) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "MARKER_NAME",
     "STAGING_PREFIX",
     "Marker",
+    "fetched_by_cluster",
     "fingerprint",
     "is_bookkeeping",
     "read_marker",
@@ -31,6 +32,16 @@ __all__ = [
 MARKER_NAME = ".tiffin-model.json"
 LOCK_NAME = ".tiffin-model.lock"
 STAGING_PREFIX = ".tiffin-staging-"
+
+
+def fetched_by_cluster(directory: Path) -> Path | None:
+    """``directory`` when it holds files that tiffin did not fetch (no marker), else None:
+    what KServe's storage initializer leaves in ``/mnt/models``."""
+    try:
+        foreign = directory.is_dir() and not (directory / MARKER_NAME).exists()
+        return directory if foreign and any(directory.iterdir()) else None
+    except OSError:
+        return None
 
 
 def is_bookkeeping(name: str) -> bool:

@@ -25,6 +25,8 @@ from tiffin.storage.uris import archive_suffix, relative_name
 __all__ = ["ArchiveReader", "Member", "open_archive"]
 
 MAX_LINK_LENGTH = 4096
+KINDS = ("file", "dir", "symlink", "hardlink")
+"""The kinds of member extracted; any other (device, fifo, socket) is refused."""
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,15 @@ def open_archive(path: Path, label: str) -> Iterator[ArchiveReader]:
         raise StorageError(f"{label} is not a readable tar or zip archive: {exc}") from exc
 
 
-def _name(label: str, raw: str, *, root_ok: bool = False) -> str:
+def _checked_name(label: str, raw: str, kind: str) -> str:
+    """The clean name of a member of ``kind``; UnsafeArchive for other kinds or escaping names."""
+    if kind not in KINDS:
+        raise UnsafeArchive(label, raw, f"it is a {kind}")
     try:
         name = relative_name(raw)
     except ValueError as exc:
         raise UnsafeArchive(label, raw, str(exc)) from None
-    if not name and not root_ok:
+    if not name and kind != "dir":
         raise UnsafeArchive(label, raw, "it has no name")
     return name
 
@@ -85,9 +90,7 @@ class _TarReader:
 
     def _member(self, info: tarfile.TarInfo) -> Member:
         kind = _tar_kind(info)
-        if kind not in ("file", "dir", "symlink", "hardlink"):
-            raise UnsafeArchive(self.label, info.name, f"it is a {kind}")
-        name = _name(self.label, info.name, root_ok=kind == "dir")
+        name = _checked_name(self.label, info.name, kind)
         return Member(name, info.name, kind, info.size, info.mode, float(info.mtime),
                       info.linkname, info)  # fmt: skip
 
@@ -123,9 +126,7 @@ class _ZipReader:
     def _member(self, info: zipfile.ZipInfo) -> Member:
         mode = info.external_attr >> 16
         kind = "dir" if info.is_dir() else _zip_kind(mode)
-        if kind not in ("file", "dir", "symlink"):
-            raise UnsafeArchive(self.label, info.filename, f"it is a {kind}")
-        name = _name(self.label, info.filename, root_ok=kind == "dir")
+        name = _checked_name(self.label, info.filename, kind)
         link = ""
         if kind == "symlink":
             if info.file_size > MAX_LINK_LENGTH:

@@ -23,7 +23,7 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 from tiffin.storage.fetch import fetch_model
-from tiffin.storage.marker import MARKER_NAME
+from tiffin.storage.marker import fetched_by_cluster
 from tiffin.storage.progress import say
 from tiffin.storage.uris import ModelUri, parse_uri
 
@@ -53,33 +53,24 @@ def prepare_model_dir(
     if not text:
         return None
     location = parse_uri(text)
-    explicit = next((view[name] for name in MODEL_DIR_ENVS if view.get(name)), None)
+    explicit = next((Path(view[name]) for name in MODEL_DIR_ENVS if view.get(name)), None)
     if uri is None:
-        fetched = fetched_by_cluster(Path(explicit) if explicit else KSERVE_MODEL_MOUNT)
+        fetched = fetched_by_cluster(explicit or KSERVE_MODEL_MOUNT)
         if fetched is not None:
             say(f"{location.display} is already in {fetched} (fetched by the cluster)")
             environ["MODEL_DIR"] = str(fetched)
             return fetched
-    target = fetch_model(location, Path(explicit) if explicit else model_cache_dir(location, view))
+    target = fetch_model(location, explicit or model_cache_dir(location, view))
     environ["MODEL_DIR"] = str(target)
     return target
-
-
-def fetched_by_cluster(directory: Path) -> Path | None:
-    """``directory`` when it holds files that tiffin did not fetch (no marker), else None."""
-    try:
-        if directory.is_dir() and not (directory / MARKER_NAME).exists():
-            return directory if any(directory.iterdir()) else None
-    except OSError:
-        return None
-    return None
 
 
 def cache_root(environ: Mapping[str, str] | None = None) -> Path:
     """``$TIFFIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/tiffin``, else ``~/.cache/tiffin``.
 
-    The same root as the image build cache. When the default cannot be created (a
-    container user whose home is missing or read-only), ``$TMPDIR/tiffin-<uid>/cache``.
+    The root of every cache of tiffin (built wheels, build logs, fetched models). When
+    the default cannot be created (a container user whose home is missing or read-only),
+    ``$TMPDIR/tiffin-<uid>/cache``.
     """
     environ = os.environ if environ is None else environ
     if environ.get(CACHE_DIR_ENV):

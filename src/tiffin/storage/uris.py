@@ -18,7 +18,14 @@ from urllib.parse import unquote, urlparse
 
 from tiffin.errors import StorageError
 
-__all__ = ["ARCHIVE_SUFFIXES", "ModelUri", "archive_suffix", "parse_uri", "relative_name"]
+__all__ = [
+    "ARCHIVE_SUFFIXES",
+    "ModelUri",
+    "archive_suffix",
+    "is_absolute",
+    "parse_uri",
+    "relative_name",
+]
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 """Names ending in one of these are extracted after download."""
@@ -119,6 +126,11 @@ def archive_suffix(name: str) -> str | None:
     return next((suffix for suffix in ARCHIVE_SUFFIXES if lowered.endswith(suffix)), None)
 
 
+def is_absolute(name: str) -> bool:
+    """True for ``/...`` and for ``C:...`` (a Windows drive): names that ignore the target."""
+    return name.startswith("/") or bool(_DRIVE.match(name))
+
+
 def relative_name(raw: str) -> str:
     """``raw`` as a clean relative POSIX path, or ValueError saying why it would escape.
 
@@ -129,7 +141,7 @@ def relative_name(raw: str) -> str:
     name = raw.replace("\\", "/")
     if "\x00" in name:
         raise ValueError("the name holds a NUL byte")
-    if name.startswith("/") or _DRIVE.match(name):
+    if is_absolute(name):
         raise ValueError("it is an absolute path")
     parts = [part for part in name.split("/") if part not in ("", ".")]
     if ".." in parts:

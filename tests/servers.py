@@ -58,6 +58,19 @@ class Server:
             time.sleep(0.05)
         raise AssertionError(f"server not ready after {timeout}s:\n{self.log}")
 
+    def wait_recovered(self, timeout: float = 60) -> None:
+        """Wait until a (fresh) worker answers a quick ``/invocations`` with 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                response = self.client.post("/invocations", json={"sleep": 0}, timeout=5)
+                if response.status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"no worker recovered:\n{self.log}")
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)

@@ -67,17 +67,7 @@ def test_hung_predict_in_a_thread_pool_restarts_the_worker(tmp_path):
         for thread in hangers:
             thread.join(30)
         assert results == [504, 504]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # a fresh worker takes over
-            try:
-                response = server.client.post("/invocations", json={"sleep": 0}, timeout=5)
-                if response.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"no worker recovered:\n{server.log}")
+        server.wait_recovered()  # a fresh worker takes over
         assert "restarting this worker" in server.log
     finally:
         server.stop()

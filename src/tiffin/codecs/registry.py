@@ -7,6 +7,7 @@ cached because it runs on every request.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
@@ -79,8 +80,7 @@ batch inputs). Parquet has no codec: batch jobs read it column by column."""
 
 def media_type_of_file(name: str) -> str | None:
     """The media type a file name's suffix means, or None (case-insensitive)."""
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
-    return MEDIA_TYPE_BY_SUFFIX.get(suffix)
+    return MEDIA_TYPE_BY_SUFFIX.get(os.path.splitext(name)[1].lower())
 
 
 def encode_result(codec: Codec, value: Any) -> bytes:

@@ -77,11 +77,9 @@ class ExecuteFunction:
 
     def __call__(self, records: Any) -> Any:
         try:
-            result = (
-                asyncio.run(self._execute_fn(records))
-                if self._is_async
-                else (self._execute_fn(records))
-            )
+            result = self._execute_fn(records)
+            if self._is_async:
+                result = asyncio.run(result)
         except TiffinError:
             raise
         except Exception as exc:

@@ -70,11 +70,7 @@ def build_execute(loaded: LoadedSpec) -> ExecuteFunction:
             f"{spec.batch!r} in the spec of {loaded.root} is not a function",
             hint=f"define `def {attr}(records):` in {module_name}",
         )
-    initializer = None
-    if spec.initialize:
-        init_module, _, init_attr = spec.initialize.partition(":")
-        initializer = _get_attr(import_user_module(init_module, loaded), init_attr, spec.initialize)
-    return ExecuteFunction(function, initializer)
+    return ExecuteFunction(function, _initializer(loaded))
 
 
 def load_execute(loaded: LoadedSpec) -> ExecuteFunction:
@@ -100,11 +96,19 @@ def resolve_targets(loaded: LoadedSpec) -> tuple[Any, Callable[[], Any] | None]:
     module_name, _, attr = spec.model.partition(":")
     module = import_user_module(module_name, loaded)
     target = _get_attr(module, attr, spec.model) if attr else discover_model(module)
-    initializer = None
-    if spec.initialize:
-        init_module, _, init_attr = spec.initialize.partition(":")
-        initializer = _get_attr(import_user_module(init_module, loaded), init_attr, spec.initialize)
-    return target, initializer
+    return target, _initializer(loaded)
+
+
+def _initializer(loaded: LoadedSpec) -> Callable[[], Any] | None:
+    """The spec's ``initialize: module:function``, imported, or None."""
+    reference = loaded.spec.initialize
+    if not reference:
+        return None
+    module_name, _, attr = reference.partition(":")
+    initializer: Callable[[], Any] = _get_attr(
+        import_user_module(module_name, loaded), attr, reference
+    )
+    return initializer
 
 
 def import_user_module(module_name: str, loaded: LoadedSpec) -> ModuleType:

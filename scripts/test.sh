@@ -46,5 +46,14 @@ if [[ ! -x .venv-sagemaker/bin/python ]] || ! .venv-sagemaker/bin/python -c 'imp
   .venv-sagemaker/bin/python -m pip install --quiet --disable-pip-version-check 'sagemaker>=2.200,<3'
 fi
 
+# kserve's own clients (InferenceGRPCClient, the InferenceService models) run in their own
+# virtualenv too: kserve's generated protobuf stubs and tritonclient's both define the
+# `inference` package, and kserve pins what the test extras also need.
+if [[ ! -x .venv-kserve/bin/python ]] || ! .venv-kserve/bin/python -c 'import kserve' 2>/dev/null; then
+  echo "[test] installing kserve into .venv-kserve"
+  "$PYTHON" -m venv .venv-kserve
+  .venv-kserve/bin/python -m pip install --quiet --disable-pip-version-check 'kserve>=0.14'
+fi
+
 echo "[test] pytest"
 exec .venv/bin/python -m pytest -q "$@"

@@ -9,6 +9,7 @@ from tiffin.cli.build import build
 from tiffin.cli.configure import configure
 from tiffin.cli.dockerfile import dockerfile
 from tiffin.cli.init import init
+from tiffin.cli.kserve import kserve
 from tiffin.cli.package import package
 from tiffin.cli.predict import predict
 from tiffin.cli.push import push
@@ -44,6 +45,7 @@ cli.add_command(dockerfile)
 cli.add_command(run)
 cli.add_command(push)
 cli.add_command(sagemaker)
+cli.add_command(kserve)
 cli.add_command(configure)
 
 

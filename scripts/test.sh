@@ -37,6 +37,15 @@ provision_containers() {
   fi
 }
 provision_containers
+# The console's browser tests (tests/console) drive Debian's Chromium; elsewhere they skip.
+[[ "${TIFFIN_SKIP_PROVISION:-}" == 1 ]] || bash scripts/provision-browser.sh
+
+# The feedback tests (tests/feedback) run PostgreSQL and Prometheus for real;
+# scripts/provision-services.sh installs them as root on Debian. Elsewhere they skip.
+if [[ "${TIFFIN_SKIP_PROVISION:-}" != 1 && "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "[test] provisioning PostgreSQL and Prometheus"
+  bash scripts/provision-services.sh
+fi
 
 # The SageMaker Python SDK (v2) drives a built image in its local mode in one test; it
 # lives in its own virtualenv so that its pins never meet the test extras.

@@ -23,11 +23,13 @@ LAYERS: list[set[str]] = [
     {"__main__"},  # python -m tiffin
     {"__init__", "cli", "entrypoint"},  # edges: the public API, the commands, the image
     {"deploy", "packaging"},  # facades over building, serving, training
-    {"build", "server", "jobs"},  # images, the HTTP transport, training and batch jobs
+    {"build", "server", "jobs", "sink"},  # images, HTTP, training and batch jobs, metrics sink
+    {"console"},  # the browser console over the protocols and the dataplane
     {"protocols"},  # wire formats over the dataplane
     {"inference"},  # the protocol-neutral pipeline core
+    {"events"},  # prediction, feedback and metrics events to Kafka
     {"model", "codecs", "frameworks", "storage", "new_package", "opt_ml"},
-    {"spec", "privileges", "templating"},
+    {"spec", "privileges", "templating", "metrics"},  # metrics: what a model reports
     {"errors", "types", "version"},
 ]
 LAYER_OF = {part: depth for depth, parts in enumerate(LAYERS) for part in parts}

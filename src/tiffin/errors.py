@@ -24,10 +24,17 @@ codes or exit codes. The server maps them to statuses in one table
     │   └── PushError             the engine could not push the image
     ├── StorageError              a model URI cannot be fetched (scheme, extra, access, missing)
     │   └── UnsafeArchive         an archive member would land outside the target directory
+    ├── FeedbackError             model-reported metrics, events to Kafka, the metrics sink
+    │   ├── InvalidMetric         a reported metric has a bad name, type, value or labels
+    │   ├── InvalidTopic          a Kafka topic name is not legal
+    │   └── SinkError             the metrics sink cannot run (bad URL, credentials refused...)
     ├── DeployError               a cloud deployment cannot start, or the cloud refused it
     │   ├── NoCredentials         the cloud's credential chain found no credentials
     │   ├── CloudCallFailed       an AWS call was refused (service, operation, code, message)
     │   └── RemoteJobFailed       a remote job or endpoint ended Failed (kind, name, reason)
+    ├── ServerError               the server cannot start as configured
+    │   ├── PortInUse             a port the server needs is taken by another process
+    │   └── ExtraNotInstalled     a feature asked for needs an extra that is not installed
     └── InferenceError            something went wrong serving one request
         ├── InvalidInput          the request is malformed (bad JSON, shape, datatype...)
         │   └── PayloadTooLarge   the body exceeds max_body_size
@@ -54,9 +61,13 @@ __all__ = [
     "ContractError",
     "DeployError",
     "EngineNotFound",
+    "ExtraNotInstalled",
+    "FeedbackError",
     "ImageError",
     "InferenceError",
     "InvalidInput",
+    "InvalidMetric",
+    "InvalidTopic",
     "ModelLoadError",
     "ModelNotFound",
     "ModelNotReady",
@@ -65,6 +76,7 @@ __all__ = [
     "OutputConflict",
     "PackagingError",
     "PayloadTooLarge",
+    "PortInUse",
     "PredictionFailed",
     "PredictionTimeout",
     "PushError",
@@ -72,6 +84,8 @@ __all__ = [
     "RemoteJobFailed",
     "RequirementUnavailable",
     "ResultNotEncodable",
+    "ServerError",
+    "SinkError",
     "SpecError",
     "StorageError",
     "TiffinError",
@@ -337,6 +351,78 @@ class RemoteJobFailed(DeployError):
         self.name = name
         self.status = status
         self.reason = reason
+
+
+class FeedbackError(TiffinError):
+    """Model-reported metrics, events sent to Kafka or the metrics sink went wrong.
+
+    Also raised when the optional dependency of one of them is missing; the hint names
+    the extra to install.
+    """
+
+
+class InvalidMetric(FeedbackError):
+    """A metric reported by the model has a bad name, type, value or labels.
+
+    ``name`` is the metric's name when it has one, ``reason`` what is wrong with it.
+    """
+
+    def __init__(self, name: str | None, reason: str, *, position: int | None = None) -> None:
+        which = f"metric {name!r}" if name else "metric"
+        if position is not None:
+            which = f"{which} (#{position + 1})"
+        super().__init__(
+            f"invalid {which}: {reason}",
+            hint="a metric is {'name': 'accuracy', 'type': 'GAUGE', 'value': 0.93}, type one "
+            "of GAUGE, COUNTER, TIMER; or build it with tiffin.metrics.gauge/counter/timer",
+        )
+        self.name = name
+        self.reason = reason
+        self.position = position
+
+
+class InvalidTopic(FeedbackError):
+    """A Kafka topic name is not legal: ``reason`` says which rule it breaks."""
+
+    def __init__(self, topic: object, reason: str) -> None:
+        super().__init__(
+            f"invalid Kafka topic name {topic!r}: {reason}",
+            hint="a topic name is 1 to 249 of the characters a-z A-Z 0-9 . _ - and not '.' or '..'",
+        )
+        self.topic = topic
+        self.reason = reason
+
+
+class SinkError(FeedbackError):
+    """The metrics sink cannot run: a bad database URL or table name, credentials or a
+    database the server refuses, a broker setting Kafka rejects."""
+
+
+class ServerError(TiffinError):
+    """The inference server cannot start as configured (a port, a missing extra)."""
+
+
+class PortInUse(ServerError):
+    """A port the server needs is already taken by another process."""
+
+    def __init__(self, what: str, host: str, port: int, setting: str, reason: str) -> None:
+        super().__init__(
+            f"cannot listen for {what} on {host}:{port}: {reason}",
+            hint=f"stop the process using it, or choose another port with {setting}",
+        )
+        self.what = what
+        self.host = host
+        self.port = port
+
+
+class ExtraNotInstalled(ServerError):
+    """A feature that was asked for needs an extra of tiffin that is not installed."""
+
+    def __init__(self, feature: str, extra: str, missing: list[str]) -> None:
+        super().__init__(f"{feature} needs {', '.join(missing)}: pip install 'tiffin[{extra}]'")
+        self.feature = feature
+        self.extra = extra
+        self.missing = missing
 
 
 class InferenceError(TiffinError):

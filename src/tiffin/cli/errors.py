@@ -14,11 +14,13 @@ from tiffin.errors import (
     ContractError,
     DeployError,
     EngineNotFound,
+    FeedbackError,
     ImageError,
     InferenceError,
     ModelLoadError,
     PackagingError,
     RecordFailed,
+    ServerError,
     SpecError,
     StorageError,
     TiffinError,
@@ -38,6 +40,8 @@ EXIT_CODE_BY_ERROR: dict[type[TiffinError], int] = {
     EngineNotFound: 7,
     StorageError: 8,
     DeployError: 9,
+    FeedbackError: 10,
+    ServerError: 11,
 }
 
 INTERRUPTED_EXIT_CODE = 130

@@ -10,6 +10,7 @@ from tiffin.cli.configure import configure
 from tiffin.cli.dockerfile import dockerfile
 from tiffin.cli.init import init
 from tiffin.cli.kserve import kserve
+from tiffin.cli.metrics_sink import metrics_sink
 from tiffin.cli.package import package
 from tiffin.cli.predict import predict
 from tiffin.cli.push import push
@@ -47,6 +48,7 @@ cli.add_command(push)
 cli.add_command(sagemaker)
 cli.add_command(kserve)
 cli.add_command(configure)
+cli.add_command(metrics_sink)
 
 
 def main() -> None:

@@ -80,7 +80,7 @@ def test_an_unknown_template_is_refused(tmp_path: Path) -> None:
     done = subprocess.run([*TIFFIN, "init", "x", "--template", "lambda"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2
-    assert "'lambda' is not one of 'basic', 'sagemaker'" in done.stderr
+    assert "'lambda' is not one of 'basic', 'sagemaker', 'kserve'" in done.stderr
     assert not (tmp_path / "x").exists()
 
 

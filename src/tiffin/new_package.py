@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 import sys
 from importlib import resources
@@ -29,11 +30,33 @@ TEMPLATE_FILES: dict[str, dict[str, str]] = {
         "test_model.py.jinja": "tests/test_model.py",
         "README.md.jinja": "README.md",
     },
+    "kserve": {
+        "tiffin.yaml.jinja": "tiffin.yaml",
+        "requirements.txt.jinja": "requirements.txt",
+        "tiffinignore.jinja": ".tiffinignore",
+        "README.md.jinja": "README.md",
+        "package/__init__.py.jinja": "{package}/__init__.py",
+        "package/trainer/__init__.py.jinja": "{package}/trainer/__init__.py",
+        "package/trainer/__main__.py.jinja": "{package}/trainer/__main__.py",
+        "package/trainer/config.py.jinja": "{package}/trainer/config.py",
+        "package/trainer/model.py.jinja": "{package}/trainer/model.py",
+        "package/trainer/preprocessor.py.jinja": "{package}/trainer/preprocessor.py",
+        "package/trainer/postprocessor.py.jinja": "{package}/trainer/postprocessor.py",
+        "package/trainer/utils.py.jinja": "{package}/trainer/utils.py",
+        "package/trainer/data/iris.csv.jinja": "{package}/trainer/data/iris.csv",
+        "package/inferencer/__init__.py.jinja": "{package}/inferencer/__init__.py",
+        "package/inferencer/model.py.jinja": "{package}/inferencer/model.py",
+        "model.json.jinja": "model/model.json",
+        "tests/conftest.py.jinja": "tests/conftest.py",
+        "tests/test_trainer.py.jinja": "tests/test_trainer.py",
+        "tests/test_inferencer.py.jinja": "tests/test_inferencer.py",
+    },
 }
-"""Per template: each Jinja file under templates/init/<template>/ and where it is written.
-Files under templates/init/<template>/static/ are copied as they are."""
+"""Per template: each Jinja file under templates/init/<template>/ and where it is written
+(``{package}`` is the Python package name of NAME). Files under
+templates/init/<template>/static/ are copied as they are."""
 TEMPLATES = tuple(TEMPLATE_FILES)
-EMPTY_DIRS = {"basic": ("data",), "sagemaker": ("model",)}
+EMPTY_DIRS = {"basic": ("data",), "sagemaker": ("model",), "kserve": ()}
 
 
 def class_name_for(name: str) -> str:
@@ -43,13 +66,34 @@ def class_name_for(name: str) -> str:
     return camel if camel[:1].isalpha() else f"Model{camel}"
 
 
+TAKEN_NAMES = frozenset({"numpy", "scipy", "sklearn", "joblib", "pytest", "tiffin", "tests"})
+"""Modules a generated package imports (or is tested with), which its name must not shadow."""
+
+
+def package_name_for(name: str) -> str:
+    """``Iris-Classifier.v2`` -> ``iris_classifier_v2``: NAME as a Python package name.
+
+    A name that is not an identifier, a keyword, or that would shadow a standard-library
+    module or one the package imports gets ``model_`` in front or ``_model`` after it.
+    """
+    words = re.split(r"[^A-Za-z0-9]+", name.lower())
+    package = "_".join(word for word in words if word)
+    if not package or package[0].isdigit() or keyword.iskeyword(package):
+        return f"model_{package}".rstrip("_")
+    if package in TAKEN_NAMES or package in sys.stdlib_module_names:
+        return f"{package}_model"
+    return package
+
+
 def write_new_package(
     name: str, target: Path, *, template: str = "basic", force: bool = False
 ) -> list[Path]:
     """Render a template into ``target``; refuse a non-empty directory unless forced.
 
     ``basic`` is a model class with its weights; ``sagemaker`` a project with ``train.py``
-    and ``serve.py`` to fill, sample data and a README from local training to an endpoint.
+    and ``serve.py`` to fill, sample data and a README from local training to an endpoint;
+    ``kserve`` a package with ``trainer/`` and ``inferencer/`` modules, example data and
+    trained weights, and a README from training to a KServe InferenceService.
     """
     if template not in TEMPLATE_FILES:
         raise SpecError(
@@ -69,11 +113,12 @@ def write_new_package(
     context = {
         "name": name,
         "class_name": class_name_for(name),
+        "package": package_name_for(name),
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
     }
     written = []
     for source, relative in TEMPLATE_FILES[template].items():
-        path = target / relative
+        path = target / relative.format(package=context["package"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(env.get_template(source).render(context))
         written.append(path)

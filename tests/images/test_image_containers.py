@@ -114,10 +114,11 @@ def test_train_as_sagemaker_runs_it_root_owned_mounts_and_no_user(iris_image, tm
 
 def test_kserve_manifest_args_serve_the_kfserving_seed_request(iris_image, iris_reference) -> None:
     """A KServe manifest passes model-server flags as the container's args."""
-    port = free_port()
+    port, grpc_port = free_port(), free_port()
     name = f"tiffin-test-kserve-{RUN_ID}"
     podman(
         "run", "--detach", "--rm", "--name", name, "--publish", f"127.0.0.1:{port}:8081",
+        "--publish", f"127.0.0.1:{grpc_port}:8082",
         iris_image, "--max_buffer_size=104857600", "--model_name=sklearnserver-test",
         "--http_port=8081", "--grpc_port=8082", "--enable_docs_url=false",
     )  # fmt: skip
@@ -129,7 +130,13 @@ def test_kserve_manifest_args_serve_the_kfserving_seed_request(iris_image, iris_
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"predictions": iris_reference.predict(np.asarray(ROWS)).tolist()}
         logs = podman("logs", name).stderr
-        assert "ignoring KServe options tiffin has no use for: --grpc_port=8082" in logs
+        assert "ignoring KServe options tiffin has no use for: --enable_docs_url=false" in logs
+        grpcclient = pytest.importorskip("tritonclient.grpc")
+        client = grpcclient.InferenceServerClient(f"127.0.0.1:{grpc_port}")
+        try:
+            assert client.is_model_ready("sklearnserver-test")  # gRPC on --grpc_port
+        finally:
+            client.close()
     finally:
         podman("rm", "--force", name, check=False)
 

@@ -25,6 +25,7 @@ from servers import EXAMPLES, FIXTURES
 from tiffin.build.context import write_context
 from tiffin.build.plan import BuildOptions, BuildPlan, plan_package, plan_setuptools
 from tiffin.spec import load_spec
+from tiffin.spec.extras import OwnRequirements
 from tiffin.spec.setuptools import read_sdist
 from tiffin.version import __version__
 
@@ -33,11 +34,25 @@ REGENERATE = os.environ.get("TIFFIN_REGENERATE_GOLDEN") == "1"
 COMPARED = (
     "dependencies/Dockerfile",
     "dependencies/requirements.txt",
+    "dependencies/tiffin-requirements.txt",
     "dependencies/.dockerignore",
     "image/Dockerfile",
     "build.sh",
 )
-TIFFIN_REQUIREMENTS = ("click>=8.1", "numpy>=1.24")
+TIFFIN_REQUIREMENTS = OwnRequirements(
+    core=("click>=8.1", "numpy>=1.24"),
+    extras={
+        "grpc": (
+            "grpcio>=1.64",
+            "grpcio-health-checking>=1.64",
+            "grpcio-reflection>=1.64",
+            "protobuf>=5.26.1,<8",
+        ),
+        "s3": ("fsspec>=2023.1", "s3fs>=2023.1"),
+        "http": ("fsspec>=2023.1", "aiohttp>=3.8"),
+    },
+)
+"""tiffin's own requirements as the golden files have them, whatever pyproject.toml says."""
 
 
 def normalise(text: str) -> str:
@@ -94,6 +109,13 @@ def test_class_package(iris_copy: Path, tmp_path: Path) -> None:
 def test_package_with_system_packages_dockerlines_environment(tmp_path: Path) -> None:
     plan = plan_package(load_spec(FIXTURES / "build" / "extras"), BuildOptions(), environ={})
     check_golden("extras", plan, tmp_path / "context")
+
+
+def test_package_fetching_its_model_from_storage_uri(tmp_path: Path) -> None:
+    """tiffin_extras [grpc, http], and s3 added for the STORAGE_URI (with a note)."""
+    plan = plan_package(load_spec(FIXTURES / "build" / "storage"), BuildOptions(), environ={})
+    assert plan.tiffin_extras == ("grpc", "http", "s3")
+    check_golden("storage", plan, tmp_path / "context")
 
 
 def test_function_style_setuptools_project(baklava_sdist: Path, tmp_path: Path) -> None:

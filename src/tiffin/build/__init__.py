@@ -1,6 +1,7 @@
 """Container images: plan, render a build context, then build it with an engine.
 
 plan.py         what goes into an image (BuildPlan), from a package or a setuptools project
+extras.py       which of tiffin's own extras (grpc, s3...) the image installs, and why
 files.py        which files of a package are copied, ignore patterns, digests
 render.py       the Dockerfiles from templates/build/ (pure, golden-tested)
 context.py      the build context on disk: dependencies/ and image/

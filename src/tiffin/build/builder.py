@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -84,15 +84,19 @@ def build_image(
     default_mode: str = "serve",
     no_cache: bool = False,
     stream: TextIO | None = None,
+    extras: Iterable[str] = (),
 ) -> BuiltImage:
     """Build the image of a package (or setuptools project, or sdist) and tag it.
 
     ``engine`` is a name (docker, buildx, podman, buildah), an :class:`Engine`, or None
     to use ``TIFFIN_ENGINE`` or whichever is installed. ``hermetic`` defaults to True.
     ``no_cache`` rebuilds every layer. BuildProgress goes to ``stream`` (stderr by default).
+    ``extras`` are tiffin's extras to install on top of the spec's ``tiffin_extras``.
     """
     chosen = engine if isinstance(engine, Engine) else select_engine(engine)
-    options = BuildOptions(tag, base_image, True if hermetic is None else hermetic, default_mode)
+    options = BuildOptions(
+        tag, base_image, True if hermetic is None else hermetic, default_mode, tuple(extras)
+    )
     with tempfile.TemporaryDirectory(prefix="tiffin-build-") as tmp:
         plan = plan_for(path, options, workdir=Path(tmp))
         note = HERMETIC_DEFAULT if hermetic is None else None

@@ -35,8 +35,10 @@ from tiffin.build.render import (
     render_dockerignore,
     render_image_dockerfile,
     render_requirements,
+    render_tiffin_requirements,
 )
-from tiffin.version import __version__
+from tiffin.errors import SpecError
+from tiffin.spec.extras import OwnRequirements, UnknownExtra
 
 Say = Callable[[str], None]
 DEPENDENCIES = "dependencies"
@@ -44,7 +46,7 @@ IMAGE = "image"
 _REPOSITORY = re.compile(r"[^a-z0-9._-]+")
 
 
-def write_context(plan: BuildPlan, out: Path, tiffin_requirements: Sequence[str]) -> str:
+def write_context(plan: BuildPlan, out: Path, tiffin_requirements: OwnRequirements) -> str:
     """Write the context without wheels; returns the dependencies image's reference.
 
     Pure apart from copying the package's files; :func:`prepare_context` adds the wheels.
@@ -53,15 +55,23 @@ def write_context(plan: BuildPlan, out: Path, tiffin_requirements: Sequence[str]
     return write_dockerfiles(plan, out)
 
 
-def write_files(plan: BuildPlan, out: Path, tiffin_requirements: Sequence[str]) -> None:
-    """Everything but the Dockerfiles and the wheels."""
+def write_files(plan: BuildPlan, out: Path, tiffin_requirements: OwnRequirements) -> None:
+    """Everything but the Dockerfiles and the wheels.
+
+    ``tiffin-requirements.txt`` holds tiffin's core requirements, then those of each of
+    the plan's ``tiffin_extras`` not listed yet.
+    """
     dependencies, image = out / DEPENDENCIES, out / IMAGE
     for directory in (dependencies, image):
         directory.mkdir(parents=True, exist_ok=True)
         (directory / ".dockerignore").write_text(render_dockerignore())
     title = "the package's requirements"
     (dependencies / "requirements.txt").write_text(render_requirements(title, plan.requirements))
-    own = render_requirements(f"tiffin {__version__}'s own requirements", tiffin_requirements)
+    try:
+        sections = tiffin_requirements.sections(plan.tiffin_extras)
+    except UnknownExtra as exc:
+        raise SpecError(str(exc), key="tiffin_extras", hint=exc.hint) from exc
+    own = render_tiffin_requirements(tiffin_requirements.core, sections)
     (dependencies / "tiffin-requirements.txt").write_text(own)
     for layer in plan.layers:
         (image / layer.context_dir).mkdir(exist_ok=True)
@@ -151,7 +161,7 @@ def prepare_context(
     on_line: LineSink | None = None,
 ) -> str:
     """Write the whole build context of ``plan``; returns the dependencies image's reference."""
-    write_files(plan, out, selfwheel.installed().requirements)
+    write_files(plan, out, selfwheel.installed().own)
     add_wheels(plan, out, cache_dir, say=say, runner=runner, on_line=on_line)
     return write_dockerfiles(plan, out)
 

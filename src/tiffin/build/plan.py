@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from tiffin.build.extras import image_extras
 from tiffin.build.files import ignore_patterns, package_files, tree_digest
 from tiffin.build.sdist import sdist_entries
 from tiffin.build.target import Target, host_target
@@ -51,6 +52,8 @@ class BuildOptions:
     base_image: str | None = None
     hermetic: bool = True
     default_mode: str = "serve"
+    extras: tuple[str, ...] = ()
+    """tiffin's extras to install on top of the spec's ``tiffin_extras`` (``--extra``)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class BuildPlan:
     sources_digest: str = ""
     notes: tuple[str, ...] = ()
     """What the user should know about choices made for them (shown before building)."""
+    tiffin_extras: tuple[str, ...] = ()
+    """tiffin's extras whose requirements the image installs next to its core ones."""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -145,6 +150,7 @@ def _plan(
     if options.default_mode not in MODES:
         raise ValueError(f"default_mode must be one of {MODES}, not {options.default_mode!r}")
     python = image_python(spec.python_version)
+    extras, extras_note = image_extras(spec, options.extras)
     plan = BuildPlan(
         spec=spec,
         tag=options.tag or default_tag(spec.name, spec.version),
@@ -156,7 +162,8 @@ def _plan(
         layers=layers,
         generated=generated,
         project_sdist=sdist,
-        notes=(python.note,) if python.note else (),
+        notes=tuple(note for note in (python.note, extras_note) if note),
+        tiffin_extras=extras,
     )
     return _with_digest(plan)
 
@@ -249,6 +256,7 @@ def _with_digest(plan: BuildPlan) -> BuildPlan:
     ]
     entries += [(path, text.encode()) for path, text in plan.generated]
     entries.append(("requirements.txt", "\n".join(plan.requirements).encode()))
+    entries.append(("tiffin-extras", "\n".join(plan.tiffin_extras).encode()))
     if plan.project_sdist is not None:
         entries += [(f"project/{name}", data) for name, data in sdist_entries(plan.project_sdist)]
     return replace(plan, sources_digest=tree_digest(entries))

@@ -21,6 +21,8 @@ VENV = "/opt/venv"
 USER = "tiffin"
 UID = 1000
 PORT = 8080
+GRPC_PORT = 8081
+"""The gRPC port the entrypoint serves on by default; exposed when the image has grpc."""
 
 
 @functools.cache
@@ -53,7 +55,7 @@ def render_dependencies_dockerfile(plan: BuildPlan) -> str:
         "system_packages": spec.system_packages,
         "environment": sorted(spec.environment.items()),
         "dockerlines": spec.dockerlines,
-        "port": PORT,
+        "ports": [PORT, GRPC_PORT] if "grpc" in plan.tiffin_extras else [PORT],
     }
     return _environment().get_template("deps.Dockerfile.jinja").render(variables)
 
@@ -93,6 +95,15 @@ def _common(plan: BuildPlan) -> dict[str, Any]:
 def render_dockerignore() -> str:
     """The context's ``.dockerignore``."""
     return _environment().get_template("dockerignore.jinja").render()
+
+
+def render_tiffin_requirements(
+    core: Iterable[str], extras: Iterable[tuple[str, Iterable[str]]]
+) -> str:
+    """``tiffin-requirements.txt``: tiffin's core requirements, then each extra's new ones."""
+    template = _environment().get_template("tiffin-requirements.txt.jinja")
+    sections = [(name, list(lines)) for name, lines in extras]
+    return template.render(version=__version__, core=list(core), extras=sections)
 
 
 def render_requirements(title: str, requirements: Iterable[str]) -> str:

@@ -12,25 +12,17 @@ import base64
 import hashlib
 import json
 import os
-import re
-import sys
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from tiffin.build.files import file_digest
+from tiffin.spec.extras import DISTRIBUTION, OwnRequirements, editable_source, own_requirements
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
-DISTRIBUTION = "tiffin"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
-_EXTRA = re.compile(r"\bextra\s*==")
 
 
 @dataclass(frozen=True)
@@ -40,41 +32,50 @@ class Installed:
     package_dir: Path
     version: str
     metadata_files: dict[str, str]
-    requirements: tuple[str, ...]
+    own: OwnRequirements
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        """The core requirements (without any extra's)."""
+        return self.own.core
 
 
 def installed() -> Installed:
-    """Describe the running tiffin from ``importlib.metadata`` (and its source, if editable)."""
+    """Describe the running tiffin from ``importlib.metadata`` (and its source, if editable).
+
+    An editable install's metadata dates from its last ``pip install``; the wheel's
+    METADATA gets the requirements and extras of its current ``pyproject.toml`` instead.
+    """
     dist = metadata.distribution(DISTRIBUTION)
     files = {name: dist.read_text(name) for name in ("METADATA", "entry_points.txt")}
     present = {name: text for name, text in files.items() if text is not None}
-    source = _editable_source(dist)
-    requirements = _source_requirements(source) if source else None
-    if requirements is None:
-        requirements = [r for r in (dist.requires or []) if not _EXTRA.search(r)]
-    return Installed(
-        Path(__file__).resolve().parents[1], dist.version, present, tuple(requirements)
-    )
+    own = own_requirements() or OwnRequirements(())
+    if editable_source(dist) is not None and "METADATA" in present:
+        present["METADATA"] = refreshed_metadata(present["METADATA"], own)
+    return Installed(Path(__file__).resolve().parents[1], dist.version, present, own)
 
 
-def _editable_source(dist: metadata.Distribution) -> Path | None:
-    text = dist.read_text("direct_url.json")
-    if not text:
-        return None
-    info = json.loads(text)
-    if not info.get("dir_info", {}).get("editable") or not info.get("url", "").startswith("file:"):
-        return None
-    return Path(info["url"].removeprefix("file://"))
+def refreshed_metadata(text: str, own: OwnRequirements) -> str:
+    """``text`` (a METADATA file) with its Requires-Dist and Provides-Extra from ``own``."""
+    head, separator, body = text.partition("\n\n")
+    kept = [
+        line
+        for line in head.splitlines()
+        if not line.startswith(("Requires-Dist:", "Provides-Extra:"))
+    ]
+    kept += [f"Requires-Dist: {requirement}" for requirement in own.core]
+    for extra, requirements in own.extras.items():
+        kept.append(f"Provides-Extra: {extra}")
+        kept += [f"Requires-Dist: {_with_extra(r, extra)}" for r in requirements]
+    return "\n".join(kept) + (separator + body if separator else "\n")
 
 
-def _source_requirements(source: Path) -> list[str] | None:
-    """``[project].dependencies`` of an editable install's pyproject.toml, the freshest list."""
-    pyproject = source / "pyproject.toml"
-    if not pyproject.is_file():
-        return None
-    project = tomllib.loads(pyproject.read_text()).get("project", {})
-    dependencies = project.get("dependencies")
-    return list(dependencies) if isinstance(dependencies, list) else None
+def _with_extra(requirement: str, extra: str) -> str:
+    name, _, marker = requirement.partition(";")
+    condition = f'extra == "{extra}"'
+    if marker.strip():
+        condition = f"({marker.strip()}) and {condition}"
+    return f"{name.strip()}; {condition}"
 
 
 def wheel_name(version: str) -> str:

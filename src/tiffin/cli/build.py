@@ -7,6 +7,15 @@ import click
 from tiffin.cli.errors import handle_errors
 
 ENGINES_HELP = "docker, buildx, podman or buildah [TIFFIN_ENGINE, else the first installed]."
+extra_option = click.option(
+    "--extra",
+    "extras",
+    multiple=True,
+    metavar="NAME",
+    help="Also install this extra of tiffin in the image (repeatable), on top of the spec's "
+    "tiffin_extras [grpc]: e.g. s3 to fetch STORAGE_URI=s3://...",
+)
+"""``--extra NAME``, of `tiffin build` and `tiffin dockerfile`."""
 
 
 @click.command()
@@ -24,6 +33,7 @@ ENGINES_HELP = "docker, buildx, podman or buildah [TIFFIN_ENGINE, else the first
     help="Base image [TIFFIN_BASE_IMAGE, else base_image in the spec, else python:X.Y-slim].",
 )
 @click.option("--no-cache", is_flag=True, help="Rebuild every layer, reusing none.")
+@extra_option
 @handle_errors
 def build(
     path: str,
@@ -32,6 +42,7 @@ def build(
     hermetic: bool | None,
     base_image: str | None,
     no_cache: bool,
+    extras: tuple[str, ...],
 ) -> None:
     """Build the container image of the package in PATH.
 
@@ -42,7 +53,13 @@ def build(
     from tiffin.build.builder import build_image
 
     built = build_image(
-        path, tag=tag, engine=engine, hermetic=hermetic, base_image=base_image, no_cache=no_cache
+        path,
+        tag=tag,
+        engine=engine,
+        hermetic=hermetic,
+        base_image=base_image,
+        no_cache=no_cache,
+        extras=extras,
     )
     click.echo(f"tiffin: built {built.tag} with {built.engine} in {built.seconds:.1f}s", err=True)
     click.echo(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tiffin.cli.build import extra_option
 from tiffin.cli.errors import handle_errors
 
 
@@ -26,8 +27,11 @@ from tiffin.cli.errors import handle_errors
     help="Put every wheel into the context (with --output).",
 )
 @click.option("--base-image", help="Base image [TIFFIN_BASE_IMAGE, base_image, python:X.Y-slim].")
+@extra_option
 @handle_errors
-def dockerfile(path: str, output: str | None, hermetic: bool, base_image: str | None) -> None:
+def dockerfile(
+    path: str, output: str | None, hermetic: bool, base_image: str | None, extras: tuple[str, ...]
+) -> None:
     """Print the two Dockerfiles tiffin renders for PATH, or write its whole build context.
 
     The first builds the dependencies image (system packages, requirements, tiffin), the
@@ -40,14 +44,14 @@ def dockerfile(path: str, output: str | None, hermetic: bool, base_image: str | 
 
     if output is not None and Path(output).exists() and any(Path(output).iterdir()):
         raise click.BadParameter(f"{output} is not empty", param_hint="--output")
-    options = BuildOptions(base_image=base_image, hermetic=hermetic)
+    options = BuildOptions(base_image=base_image, hermetic=hermetic, extras=extras)
     with tempfile.TemporaryDirectory(prefix="tiffin-dockerfile-") as tmp:
         plan = plan_for(path, options, workdir=Path(tmp))
         for note in plan.notes:
             _say(note)
         if output is None:
             context = Path(tmp) / "context"
-            write_context(plan, context, installed().requirements)
+            write_context(plan, context, installed().own)
             for directory in (DEPENDENCIES, IMAGE):
                 click.echo(f"# ---- {directory}/Dockerfile ----")
                 click.echo((context / directory / "Dockerfile").read_text(), nl=False)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from tiffin.spec.extras import UnknownExtra, check_extras
 from tiffin.spec.python import normalize_python_version
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "ModelRef",
     "Name",
     "PythonVersion",
+    "TiffinExtras",
     "VersionLabel",
     "WorkerClass",
     "parse_size",
@@ -81,9 +83,9 @@ def _size_error(value: Any) -> PydanticCustomError:
     )
 
 
-def _invalid(message: str) -> PydanticCustomError:
-    """A validation error whose message pydantic shows as written."""
-    return PydanticCustomError("invalid_value", message)
+def _invalid(message: str, hint: str | None = None) -> PydanticCustomError:
+    """A validation error whose message pydantic shows as written (``hint`` goes with it)."""
+    return PydanticCustomError("invalid_value", message, {"hint": hint} if hint else None)
 
 
 def _matching(regex: re.Pattern[str], advice: str) -> AfterValidator:
@@ -141,6 +143,13 @@ def _python_version(value: str) -> str:
     return value.strip()
 
 
+def _tiffin_extras(value: list[str]) -> list[str]:
+    try:
+        return check_extras(value)
+    except UnknownExtra as exc:
+        raise _invalid(str(exc), exc.hint) from None
+
+
 ByteSize = Annotated[int, BeforeValidator(parse_size)]
 WorkerClass = Annotated[
     str,
@@ -174,3 +183,4 @@ PythonVersion = Annotated[str, BeforeValidator(_quoted_version), AfterValidator(
 VersionLabel = Annotated[str, BeforeValidator(_number_to_str)]
 EnvValues = Annotated[dict[str, str], BeforeValidator(_env_values_to_str)]
 LogLevelName = Annotated[LogLevel, BeforeValidator(_lower)]
+TiffinExtras = Annotated[list[str], AfterValidator(_tiffin_extras)]

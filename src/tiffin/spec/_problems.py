@@ -57,7 +57,8 @@ def _problem(error: ErrorDetails, lines: LineMap, model: type[BaseModel]) -> Pro
     line = _line_of(loc, lines)
     if error["type"] == "extra_forbidden":
         return _unknown_key(loc, line, model)
-    return Problem(key=format_key(loc) or "(top level)", message=describe(error), line=line)
+    hint = (error.get("ctx") or {}).get("hint")
+    return Problem(format_key(loc) or "(top level)", describe(error), line, hint)
 
 
 def _unknown_key(loc: KeyPath, line: int | None, model: type[BaseModel]) -> Problem:

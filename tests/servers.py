@@ -1,4 +1,9 @@
-"""Start real `tiffin serve` processes on 127.0.0.1 and talk to them over HTTP."""
+"""Start real `tiffin serve` processes on 127.0.0.1 and talk to them over HTTP and gRPC.
+
+Every server gets its own free HTTP port and its own free gRPC port (never the default
+8081, which another server or person on the machine may hold), unless the test passes
+``--grpc-port`` or ``--no-grpc`` itself.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    grpc_port: int | None = None
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,6 +46,12 @@ class Server:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def grpc_target(self) -> str:
+        """``127.0.0.1:PORT`` of the gRPC server, for a gRPC client."""
+        assert self.grpc_port, "this server was started without gRPC"
+        return f"127.0.0.1:{self.grpc_port}"
 
     @property
     def log(self) -> str:
@@ -86,15 +98,23 @@ class Server:
 def start_server(
     target: Path | str, tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> Server:
-    """Start `tiffin serve TARGET` on a free port; the caller waits for readiness."""
+    """Start `tiffin serve TARGET` on a free port, and gRPC on another; the caller waits for
+    readiness."""
     port = free_port()
+    grpc: list[str] = []
+    grpc_port = None
+    if not {"--grpc-port", "--no-grpc"} & set(args):
+        grpc_port = free_port()
+        grpc = ["--grpc-port", str(grpc_port)]
+    elif "--grpc-port" in args:
+        grpc_port = int(args[args.index("--grpc-port") + 1]) or None
     log_path = tmp_path / f"server-{port}.log"
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
-        [*TIFFIN, "serve", str(target), "--port", str(port), *args],
+        [*TIFFIN, "serve", str(target), "--port", str(port), *grpc, *args],
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
         env=environment,
         cwd=tmp_path,
     )
-    return Server(process, port, log_path)
+    return Server(process, port, log_path, grpc_port)

@@ -3,7 +3,8 @@
 ::
 
     docker run IMAGE                -> serve (the default CMD of most images)
-    docker run IMAGE serve          -> every protocol on 0.0.0.0:8080, or $SAGEMAKER_BIND_TO_PORT
+    docker run IMAGE serve          -> every protocol on 0.0.0.0:8080, or $SAGEMAKER_BIND_TO_PORT;
+                                       gRPC on 8081 (or $GRPC_PORT) with tiffin[grpc]
     docker run IMAGE train          -> SageMaker training under /opt/ml; the model goes to
                                        /opt/ml/model
     docker run IMAGE batch [OPTS]   -> tiffin batch: /opt/ml/input/data/<channel> ->
@@ -13,10 +14,11 @@
     docker run IMAGE CMD ...        -> any other command, run as it is (bash, python...)
 
 Options after the mode go to ``tiffin serve|train|batch``. ``serve`` also takes KServe's
-model-server flags (``--model_name=NAME --http_port=8081 --workers=2 --max_threads=4
---model_dir=DIR --max_buffer_size=BYTES``), mapped to tiffin's settings; the flags that
-mean nothing to tiffin (``--grpc_port``, ``--enable_docs_url``...) are named once on
-stderr and ignored.
+model-server flags (``--model_name=NAME --http_port=8080 --grpc_port=8081 --workers=2
+--max_threads=4 --model_dir=DIR --max_buffer_size=BYTES``), mapped to tiffin's settings;
+the flags that mean nothing to tiffin (``--enable_docs_url``...) are named once on stderr
+and ignored. ``GRPC_PORT`` (KServe's variable) or ``TIFFIN_GRPC_PORT`` also sets the gRPC
+port; ``--grpc_port=0`` turns gRPC off.
 
 The process is replaced (exec), so signals (SIGTERM from ``docker stop`` or SageMaker)
 reach tiffin directly.
@@ -50,13 +52,14 @@ SAGEMAKER_SETTINGS = {
 KSERVE_SETTINGS = {
     "model_name": "MODEL_NAME",
     "http_port": "TIFFIN_PORT",
+    "grpc_port": "TIFFIN_GRPC_PORT",
     "workers": "TIFFIN_WORKERS",
     "max_threads": "TIFFIN_THREADS",
     "model_dir": "MODEL_DIR",
     "max_buffer_size": "TIFFIN_MAX_BODY_SIZE",
 }
 """KServe model-server flags that mean something to tiffin, and the variable each sets."""
-KSERVE_NUMBERS = ("http_port", "workers", "max_threads", "max_buffer_size")
+KSERVE_NUMBERS = ("http_port", "grpc_port", "workers", "max_threads", "max_buffer_size")
 KSERVE_SINGLE_WORDS = ("workers", "protocol")
 """KServe flags without an underscore; every other KServe flag has one, tiffin's have none."""
 MODE_FILE = Path(tempfile.gettempdir()) / "tiffin-mode"

@@ -20,6 +20,7 @@ def test_all_does_not_drift() -> None:
             "JSONLinesCodec",
             "MsgpackCodec",
             "NPYCodec",
+            "bytes_elements",
             "datatype_of",
             "decode_request_inputs",
             "decode_tensor",
@@ -33,9 +34,11 @@ def test_all_does_not_drift() -> None:
             "loads",
             "media_type",
             "media_type_of_file",
+            "raw_tensor",
             "register_codec",
             "split_binary_body",
             "supported_media_types",
+            "tensor_array",
             "unregister_codec",
         ]
     )

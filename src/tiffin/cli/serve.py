@@ -12,10 +12,10 @@ from tiffin.spec import apply_env, apply_overrides, load_spec
 
 ENV_HELP = (
     "Every option also reads an environment variable: TIFFIN_HOST, TIFFIN_PORT (or HTTP_PORT, "
-    "SAGEMAKER_BIND_TO_PORT), TIFFIN_WORKERS, TIFFIN_THREADS, TIFFIN_WORKER_CLASS, "
-    "TIFFIN_TIMEOUT, TIFFIN_GRACEFUL_TIMEOUT, TIFFIN_LOG_LEVEL, TIFFIN_ACCESS_LOG, "
-    "TIFFIN_MAX_BODY_SIZE, STORAGE_URI (--model-uri). A flag beats the variable, which beats "
-    "tiffin.yaml."
+    "SAGEMAKER_BIND_TO_PORT), TIFFIN_GRPC_PORT (or GRPC_PORT), TIFFIN_WORKERS, TIFFIN_THREADS, "
+    "TIFFIN_WORKER_CLASS, TIFFIN_TIMEOUT, TIFFIN_GRACEFUL_TIMEOUT, TIFFIN_LOG_LEVEL, "
+    "TIFFIN_ACCESS_LOG, TIFFIN_CONSOLE, TIFFIN_MAX_BODY_SIZE, TIFFIN_GRPC_MAX_MESSAGE_SIZE, "
+    "STORAGE_URI (--model-uri). A flag beats the variable, which beats tiffin.yaml."
 )
 
 
@@ -23,6 +23,13 @@ ENV_HELP = (
 @click.argument("path", default=".", type=click.Path(exists=True))
 @click.option("--host", help="Interface to bind [default: 127.0.0.1].")
 @click.option("--port", "-p", type=int, help="Port to listen on [default: 8080].")
+@click.option(
+    "--grpc-port",
+    type=int,
+    help="Port of the Open Inference Protocol over gRPC, beside --port; 0 turns it off "
+    "[8081 with tiffin[grpc] installed, else off].",
+)
+@click.option("--no-grpc", is_flag=True, help="Serve HTTP only (the same as --grpc-port 0).")
 @click.option("--workers", "-w", type=int, help="Worker processes, each loading the model [1].")
 @click.option(
     "--threads",
@@ -48,7 +55,13 @@ ENV_HELP = (
     help="Log level [info].",
 )
 @click.option("--access-log/--no-access-log", default=None, help="Log every request [off].")
+@click.option(
+    "--console/--no-console", default=None, help="Serve the browser console at /console [on]."
+)
 @click.option("--max-body-size", help="Largest accepted request body, e.g. 16MB [16MiB].")
+@click.option(
+    "--grpc-max-message-size", help="Largest gRPC message received or sent, e.g. 64MB [16MiB]."
+)
 @click.option(
     "--model-uri",
     metavar="URI",
@@ -61,12 +74,14 @@ ENV_HELP = (
     help="One auto-reloading development process instead of the process manager.",
 )
 @handle_errors
-def serve(path: str, debug: bool, model_uri: str | None, **flags: object) -> None:
-    """Serve the model in PATH over SageMaker, KServe V1, Open Inference V2, msgpack and REST.
+def serve(path: str, debug: bool, no_grpc: bool, model_uri: str | None, **flags: object) -> None:
+    """Serve the model in PATH over SageMaker, KServe V1, Open Inference V2, msgpack and REST,
+    and Open Inference V2 over gRPC.
 
     PATH is a package directory, a tiffin.yaml, a pyproject.toml with [tool.tiffin], or a
     single .py file holding a model class. The model loads in the background: /ping and
-    the readiness routes answer 503 until load() has returned.
+    the readiness routes answer 503 (gRPC: not ready, health NOT_SERVING) until load() has
+    returned.
     """
     from tiffin.storage import prepare_model_dir
 
@@ -74,24 +89,31 @@ def serve(path: str, debug: bool, model_uri: str | None, **flags: object) -> Non
     prepare_model_dir(model_uri, defaults=loaded.spec.environment)
     settings = apply_env(loaded.spec.server, os.environ)
     settings = apply_overrides(settings, **flags)
+    if no_grpc:
+        settings = apply_overrides(settings, grpc_port=0)
 
-    from tiffin.server.runner import configure_logging
+    from tiffin.server.grpc_config import resolve_grpc_port
+    from tiffin.server.runner import check_grpc_port, configure_logging
 
     configure_logging(settings.log_level)
+    settings = resolve_grpc_port(settings)
     if debug:
         from tiffin.server.runner import serve_debug
 
+        check_grpc_port(settings)
         serve_debug(loaded, settings)
         return
 
-    from tiffin.server.app import LOAD_FAILED_EXIT_CODE
+    from tiffin.server.app import LOAD_FAILED_EXIT_CODE, START_FAILED_EXIT_CODE
     from tiffin.server.factory import create_app
     from tiffin.server.runner import serve_production
 
     app = create_app(loaded, settings)
+    check_grpc_port(settings)
+    grpc = f" and gRPC on {app.grpc.address}" if app.grpc else ""
     click.echo(
-        f"tiffin: serving {app.dataplane.name!r} on http://{settings.host}:{settings.port} "
-        f"({settings.workers} worker{'s' if settings.workers > 1 else ''})",
+        f"tiffin: serving {app.dataplane.name!r} on http://{settings.host}:{settings.port}"
+        f"{grpc} ({settings.workers} worker{'s' if settings.workers > 1 else ''})",
         err=True,
     )
     status = serve_production(app, settings)
@@ -99,6 +121,9 @@ def serve(path: str, debug: bool, model_uri: str | None, **flags: object) -> Non
         click.secho("error: the model failed to load; the reason is logged above", fg="red",
                     err=True)  # fmt: skip
         click.echo("hint: `tiffin predict PATH --data ...` reproduces it in-process", err=True)
+    elif status == START_FAILED_EXIT_CODE:
+        click.secho("error: the server could not start; the reason is logged above", fg="red",
+                    err=True)  # fmt: skip
     elif status:
         click.secho(f"error: the server stopped with status {status}; see the log above",
                     fg="red", err=True)  # fmt: skip

@@ -28,12 +28,15 @@ from tiffin.codecs.registry import (
 )
 from tiffin.codecs.tensors import (
     DATATYPES,
+    bytes_elements,
     datatype_of,
     decode_request_inputs,
     decode_tensor,
     encode_binary_response,
     encode_tensor,
+    raw_tensor,
     split_binary_body,
+    tensor_array,
 )
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "JSONLinesCodec",
     "MsgpackCodec",
     "NPYCodec",
+    "bytes_elements",
     "datatype_of",
     "decode_request_inputs",
     "decode_tensor",
@@ -59,8 +63,10 @@ __all__ = [
     "loads",
     "media_type",
     "media_type_of_file",
+    "raw_tensor",
     "register_codec",
     "split_binary_body",
     "supported_media_types",
+    "tensor_array",
     "unregister_codec",
 ]

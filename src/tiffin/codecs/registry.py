@@ -22,6 +22,7 @@ from tiffin.errors import (
 __all__ = [
     "DEFAULT_MEDIA_TYPE",
     "Codec",
+    "accept_quality",
     "decoder_for",
     "encoder_for",
     "media_type",
@@ -164,6 +165,13 @@ def encoder_for(accept: str | None, default: str = DEFAULT_MEDIA_TYPE) -> Codec:
     if codec is not None:
         return codec
     return _negotiate_cached(accept, default)
+
+
+def accept_quality(accept: str, media_type: str) -> float:
+    """How much an Accept header wants ``media_type``: the q-value of its most specific
+    matching range (``text/html`` before ``text/*`` before ``*/*``), 0 if none matches."""
+    score = _score(media_type, _parse_accept(accept))
+    return score[0] if score is not None else 0.0
 
 
 def media_type(header: str) -> str:

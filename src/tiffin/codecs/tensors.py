@@ -26,12 +26,15 @@ from tiffin.errors import InvalidInput
 
 __all__ = [
     "DATATYPES",
+    "bytes_elements",
     "datatype_of",
     "decode_request_inputs",
     "decode_tensor",
     "encode_binary_response",
     "encode_tensor",
+    "raw_tensor",
     "split_binary_body",
+    "tensor_array",
 ]
 
 DATATYPES: dict[str, np.dtype] = {
@@ -293,10 +296,17 @@ def encode_tensor(name: str, value: Any) -> dict[str, Any]:
     ``data`` is flat and row-major: a list of str for ``BYTES``, otherwise a
     flat numpy array, which :func:`~tiffin.codecs.jsoncodec.dumps` writes natively.
     """
-    array = _as_array(value)
-    datatype = datatype_of(array)
+    array, datatype = tensor_array(value)
     data: Any = _text_data(array, name) if datatype == "BYTES" else array.ravel()
     return {"name": name, "datatype": datatype, "shape": list(array.shape), "data": data}
+
+
+def tensor_array(value: Any) -> tuple[np.ndarray, str]:
+    """``value`` (array, list, scalar, pandas Series/DataFrame) as an array, and its V2
+    datatype. Raises ValueError for a value numpy cannot make one array of, and
+    :class:`~tiffin.errors.InvalidInput` for a dtype without a V2 datatype."""
+    array = _as_array(value)
+    return array, datatype_of(array)
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -345,24 +355,33 @@ def encode_binary_response(
 
 
 def _binary_output(output: Mapping[str, Any], value: Any, blobs: list[Any]) -> dict[str, Any]:
-    array = _as_array(value)
-    datatype = datatype_of(array)
-    blob = _blob(array, datatype)
+    array, datatype = tensor_array(value)
+    blob = raw_tensor(array, datatype)
     blobs.append(blob)
     parameters = {**(output.get("parameters") or {}), "binary_data_size": _nbytes(blob)}
     fields = {k: v for k, v in output.items() if k != "data"}
     return {**fields, "datatype": datatype, "shape": list(array.shape), "parameters": parameters}
 
 
-def _blob(array: np.ndarray, datatype: str) -> Any:
+def raw_tensor(array: np.ndarray, datatype: str) -> np.ndarray | bytes:
+    """A tensor's raw data, as the binary extension and gRPC's raw contents carry it.
+
+    Numbers are a contiguous little-endian array (write it as a buffer, or ``tobytes()``);
+    ``BYTES`` are bytes, each element prefixed by its 4-byte little-endian length.
+    """
     if datatype != "BYTES":
         return np.ascontiguousarray(array, dtype=DATATYPES[datatype])
     parts = []
-    for item in array.ravel().tolist():
-        data = item if isinstance(item, bytes) else str(item).encode("utf-8")
-        parts.append(_LENGTH.pack(len(data)))
-        parts.append(data)
+    for item in bytes_elements(array):
+        parts.append(_LENGTH.pack(len(item)))
+        parts.append(item)
     return b"".join(parts)
+
+
+def bytes_elements(array: np.ndarray) -> list[bytes]:
+    """The elements of a ``BYTES`` tensor, row-major, as bytes (anything else as UTF-8 text)."""
+    return [item if isinstance(item, bytes) else str(item).encode("utf-8")
+            for item in array.ravel().tolist()]  # fmt: skip
 
 
 def _nbytes(blob: Any) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 from tiffin.errors import ModelNotFound, ModelNotReady, TiffinError
 from tiffin.inference.runners import Runner, make_runner
 from tiffin.model.handle import ModelHandle
+from tiffin.model.info import ModelInfo
 from tiffin.version import __version__
 
 logger = logging.getLogger("tiffin.server")
@@ -108,6 +109,16 @@ class DataPlane:
     def outputs(self) -> list[dict[str, Any]]:
         """The output tensors the model declares (for naming V2 outputs)."""
         return self.handle.outputs
+
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        """The input tensors the model declares (none before it is instantiated)."""
+        return self.handle.inputs
+
+    @property
+    def info(self) -> ModelInfo:
+        """The served model's description, framework and example input."""
+        return self.handle.info
 
     @property
     def model_names(self) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from tiffin.errors import ModelLoadError, PredictionFailed, TiffinError
 from tiffin.model.contract import PIPELINE_STAGES, is_async
+from tiffin.model.info import ModelInfo
 
 logger = logging.getLogger("tiffin.model")
 
@@ -40,10 +41,13 @@ class ModelHandle:
         name: str,
         version: str = "1",
         platform: str = "tiffin",
+        info: ModelInfo | None = None,
     ) -> None:
         self.name = name
         self.version = version
         self.platform = platform
+        self.info = info or ModelInfo()
+        """Description, framework and example input, for people trying the model."""
         self._factory = factory
         self.instance: Any = None
         self.stages: tuple[Stage, ...] = ()

@@ -18,6 +18,7 @@ from tiffin.errors import ContractError, ModelLoadError, TiffinError
 from tiffin.model.contract import INJECTABLE_ARGS, check_model_class, constructor_arguments
 from tiffin.model.functions import ExecuteFunction, FunctionModel
 from tiffin.model.handle import ModelHandle, load_failed
+from tiffin.model.info import model_info
 from tiffin.spec import LoadedSpec, load_spec, model_name
 
 SAGEMAKER_MODEL_DIR = Path("/opt/ml/model")
@@ -55,7 +56,7 @@ def build_handle(loaded: LoadedSpec, *, environ: Mapping[str, str] | None = None
             f"{spec.model!r} is a {type(target).__name__}, not a model class or a function",
             hint="point `model` at a class with a predict method or at a predict function",
         )
-    return ModelHandle(factory, name=name, version=spec.version)
+    return ModelHandle(factory, name=name, version=spec.version, info=model_info(loaded))
 
 
 def build_execute(loaded: LoadedSpec) -> ExecuteFunction:

@@ -85,7 +85,12 @@ class LocalServer:
 
 
 def start_server(path: Path, port: int | None = None, **settings: Any) -> LocalServer:
-    """Start ``tiffin serve path`` with ``settings`` as flags; return once it is ready."""
+    """Start ``tiffin serve path`` with ``settings`` as flags; return once it is ready.
+
+    It serves HTTP only unless ``grpc_port`` is given: several of these servers may run at
+    once, and the default gRPC port can be had by one of them only.
+    """
+    settings.setdefault("grpc_port", 0)
     host = str(settings.pop("host", "127.0.0.1"))
     port = port or free_port(host)
     flags = [*_flags(settings), "--host", host, "--port", str(port)]

@@ -91,8 +91,9 @@ class Package:
     def serve(self, port: int | None = None, **settings: Any) -> LocalServer:
         """Start ``tiffin serve`` on 127.0.0.1 (a free port by default); return once ready.
 
-        ``settings`` are server settings (``workers=2``, ``timeout=5``, ...). Stop the
-        server with ``.stop()``, or use it as a context manager.
+        ``settings`` are server settings (``workers=2``, ``timeout=5``, ...); it serves
+        HTTP only unless ``grpc_port`` is one of them. Stop the server with ``.stop()``,
+        or use it as a context manager.
         """
         return start_server(self.path, port, **settings)
 

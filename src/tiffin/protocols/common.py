@@ -6,6 +6,7 @@ from collections.abc import Collection
 from typing import Any
 
 from tiffin.codecs import loads, media_type
+from tiffin.codecs.registry import accept_quality
 from tiffin.errors import UnsupportedMediaType
 from tiffin.protocols.http import Request
 
@@ -36,3 +37,13 @@ def json_body(request: Request) -> Any:
     if not (content_type and media_type(content_type).endswith("+json")):
         require_media_type(request, JSON_TYPES, also=LENIENT_TYPES)
     return loads(request.body)
+
+
+def prefers_html(accept: str | None) -> bool:
+    """True for a browser: an Accept header naming ``text/html`` and ranking it above JSON.
+
+    ``*/*``, ``application/json`` or no Accept at all is False.
+    """
+    if not accept or "text/html" not in accept.lower():
+        return False
+    return accept_quality(accept, "text/html") > accept_quality(accept, "application/json")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tiffin.protocols.http import Handler
+
 MetricsRenderer = Callable[[], tuple[bytes, str]]
 """Renders the server's metrics: the body and its content type."""
 
@@ -22,3 +24,6 @@ class ServerContext:
     default_accept: str = "application/json"
     render_metrics: MetricsRenderer | None = None
     openapi: Callable[[], dict] = field(default=lambda: {})
+    home_page: Handler | None = None
+    """What ``GET /`` answers a browser that prefers HTML (the console); None: always the
+    KServe V1 liveness JSON."""

@@ -7,7 +7,7 @@ from typing import Any
 from tiffin.codecs import dumps_result
 from tiffin.errors import InvalidInput, ModelNotReady
 from tiffin.inference.dataplane import DataPlane
-from tiffin.protocols.common import json_body
+from tiffin.protocols.common import json_body, prefers_html
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route, json_response
 
@@ -42,6 +42,8 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
     """The KServe V1 routes over ``dp``."""
 
     async def liveness(request: Request) -> Response:
+        if ctx.home_page is not None and prefers_html(request.header(b"accept")):
+            return await ctx.home_page(request)
         return json_response({"status": "alive"})
 
     async def list_models(request: Request) -> Response:
@@ -61,7 +63,8 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         return Response(dumps_result(wrap_predictions(result)))
 
     return [
-        Route("GET", "/", liveness, PROTOCOL, "Liveness: always {\"status\": \"alive\"}"),
+        Route("GET", "/", liveness, PROTOCOL,
+              'Liveness: {"status": "alive"}; a browser asking for HTML gets the console'),
         Route("GET", "/v1/models", list_models, PROTOCOL, "Names of the served models"),
         Route("GET", "/v1/models/{name}", model_ready, PROTOCOL,
               "Model readiness: 200 when loaded, 503 while loading, 404 if unknown",

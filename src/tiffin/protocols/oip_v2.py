@@ -18,16 +18,17 @@ from tiffin.codecs import (
     split_binary_body,
 )
 from tiffin.codecs.v2_schema import check_inference_request
-from tiffin.errors import InvalidInput, ModelNotReady, PredictionFailed, TiffinError
+from tiffin.errors import InvalidInput, ModelNotReady
 from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols import oip_common
 from tiffin.protocols.common import json_body
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route, json_response
 from tiffin.protocols.kserve_v1 import unwrap_instances, wrap_predictions
+from tiffin.protocols.oip_common import encode_stage, named_outputs, select_outputs
 
 PROTOCOL = "oip_v2"
 HEADER_LENGTH = b"inference-header-content-length"
-DEFAULT_OUTPUT = "output-0"
 
 
 def parse_request(request: Request) -> tuple[Any, memoryview | None]:
@@ -57,48 +58,22 @@ def is_instances_body(body: Any, blobs: memoryview | None) -> bool:
 def model_payload(body: dict[str, Any], blobs: memoryview | None) -> Any:
     """One input tensor goes to the model as an array; several as a dict by name."""
     inputs = decode_request_inputs(body, blobs)
-    if len(inputs) == 1:
-        return inputs[0][1]
-    return {name: array for name, array, _ in inputs}
+    return oip_common.model_payload([(name, array) for name, array, _ in inputs])
 
 
-def named_outputs(result: Any, declared: list[dict[str, Any]]) -> dict[str, Any]:
-    """Split a model result into named output tensors."""
-    if isinstance(result, dict):
-        return result
-    name = declared[0]["name"] if len(declared) == 1 and "name" in declared[0] else DEFAULT_OUTPUT
-    return {name: result}
-
-
-def select_outputs(outputs: dict[str, Any], body: dict[str, Any]) -> tuple[dict[str, Any], set]:
-    """Keep the requested outputs (all when none are named); return which go binary."""
-    requested = body.get("outputs")
+def requested_outputs(
+    outputs: dict[str, Any], body: dict[str, Any]
+) -> tuple[dict[str, Any], set[str]]:
+    """The outputs the body asks for, and which of them go binary."""
     everything_binary = bool((body.get("parameters") or {}).get("binary_data_output", False))
-    if not requested:
-        return outputs, set(outputs) if everything_binary else set()
-    selected: dict[str, Any] = {}
-    binary: set[str] = set()
-    for item in requested:
-        name = item.get("name") if isinstance(item, dict) else None
-        if name not in outputs:
-            raise InvalidInput(
-                f"requested output {name!r} does not exist; outputs: {', '.join(outputs)}"
-            )
-        selected[name] = outputs[name]
-        if (item.get("parameters") or {}).get("binary_data", everything_binary):
-            binary.add(name)
-    return selected, binary
+    return select_outputs(outputs, body.get("outputs"), everything_binary)
 
 
 def encode_outputs(outputs: dict[str, Any]) -> list[dict[str, Any]]:
     """The model's named outputs as V2 tensors; one that is no tensor fails the ``encode``
     stage (the model has to change, not the request)."""
-    try:
+    with encode_stage():
         return [encode_tensor(name, value) for name, value in outputs.items()]
-    except TiffinError:
-        raise
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise PredictionFailed("encode", exc) from exc
 
 
 def tensor_response(
@@ -147,7 +122,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
             return Response(dumps_result(wrap_predictions(result)))
         check_inference_request(body)
         result = await dp.infer(model_payload(body, blobs))
-        outputs, binary = select_outputs(named_outputs(result, dp.outputs), body)
+        outputs, binary = requested_outputs(named_outputs(result, dp.outputs), body)
         response: dict[str, Any] = {"model_name": name, "model_version": dp.version}
         if "id" in body:
             response["id"] = body["id"]

@@ -1,4 +1,5 @@
-"""The ASGI application: routing, lifespan (background model load), errors and metrics."""
+"""The ASGI application: routing, lifespan (background model load, the gRPC server),
+errors and metrics."""
 
 from __future__ import annotations
 
@@ -7,34 +8,49 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from tiffin.errors import TiffinError
+from tiffin import console as browser_console
+from tiffin.errors import ServerError, TiffinError, setting
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols import ServerContext, all_routes
 from tiffin.protocols.http import Request, read_body
 from tiffin.server.errors import error_response, plain_error
+from tiffin.server.grpc_config import GrpcOptions
 from tiffin.server.metrics import Metrics
 from tiffin.server.openapi import openapi_document
 from tiffin.server.routing import MethodNotAllowed, Router
 from tiffin.types import Receive, Scope, Send
 
+if TYPE_CHECKING:
+    from tiffin.server.grpc_server import GrpcServer
+
 logger = logging.getLogger("tiffin.server")
 
 LOAD_FAILED_EXIT_CODE = 3
 """The exit code of a worker whose model failed to load (gunicorn's 'worker failed to boot')."""
+START_FAILED_EXIT_CODE = 4
+"""The exit code of a worker that cannot serve as configured, such as a gRPC port it cannot
+bind (gunicorn's 'app failed to load'); like a failed load, it stops the server."""
 
 
 def exit_on_load_failure(error: TiffinError) -> None:
-    """Default reaction to a failed load: log one line and end the process non-zero."""
+    """Default reaction to a worker that cannot start (its model failed to load, or its
+    gRPC port cannot be bound): log one line and end the process non-zero."""
     message = f"{error.message}" + (f" (hint: {error.hint})" if error.hint else "")
     logger.error("%s", message)
     for handler in logging.getLogger().handlers + logger.handlers:
         handler.flush()
-    os._exit(LOAD_FAILED_EXIT_CODE)
+    os._exit(START_FAILED_EXIT_CODE if isinstance(error, ServerError) else LOAD_FAILED_EXIT_CODE)
 
 
 class TiffinApp:
-    """An ASGI app serving one dataplane over every protocol at once."""
+    """An ASGI app serving one dataplane over every protocol at once.
+
+    With ``grpc`` options, its lifespan also runs the Open Inference Protocol over gRPC
+    on the same event loop and dataplane (:mod:`tiffin.server.grpc_server`). With
+    ``console`` (the default) it serves the browser console too (:mod:`tiffin.console`).
+    """
 
     def __init__(
         self,
@@ -43,10 +59,14 @@ class TiffinApp:
         workers: int = 1,
         max_body_size: int = 16 * 1024 * 1024,
         default_accept: str | None = None,
+        grpc: GrpcOptions | None = None,
         on_load_failed: Callable[[TiffinError], None] = exit_on_load_failure,
+        console: bool = True,
     ) -> None:
         self.dataplane = dataplane
         self.max_body_size = max_body_size
+        self.grpc = grpc
+        self.grpc_server: GrpcServer | None = None
         self.on_load_failed = on_load_failed
         self.metrics: Metrics | None = None
         self.context = ServerContext(
@@ -57,7 +77,11 @@ class TiffinApp:
             or "application/json",
             openapi=self._openapi,
         )
-        self.router = Router(all_routes(dataplane, self.context))
+        routes = all_routes(dataplane, self.context)
+        if console:  # the browser console (tiffin.console), also at GET / for browsers
+            routes += browser_console.routes(dataplane, self.context)
+            self.context.home_page = browser_console.page
+        self.router = Router(routes)
         self._openapi_doc: dict | None = None
         self._load_task: asyncio.Task[None] | None = None
 
@@ -104,20 +128,55 @@ class TiffinApp:
     # -- lifespan ----------------------------------------------------------------------------
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
-        """Start loading the model in the background at startup; release it at shutdown."""
+        """Start the gRPC server and load the model in the background at startup; drain
+        gRPC calls and release the model at shutdown."""
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.metrics = Metrics()
                 self.context.render_metrics = self.metrics.exposition
+                try:
+                    await self._start_grpc()
+                except ServerError as exc:
+                    self.on_load_failed(exc)
+                    await send({"type": "lifespan.startup.failed", "message": exc.message})
+                    return
                 self._load_task = asyncio.create_task(self._load())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._load_task is not None:
                     self._load_task.cancel()
+                if self.grpc_server is not None:
+                    await self.grpc_server.begin_stop()
                 self.dataplane.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def begin_shutdown(self) -> None:
+        """The server is stopping (SIGTERM): stop taking gRPC calls now and drain those in
+        flight while HTTP drains too; the lifespan shutdown waits for it."""
+        if self.grpc_server is not None:
+            self.grpc_server.begin_stop()
+
+    async def _start_grpc(self) -> None:
+        if self.grpc is None:
+            return
+        from tiffin.server.grpc_server import GrpcServer  # grpc is imported by workers only
+
+        server = GrpcServer(self.dataplane, self.grpc, self._observe)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise ServerError(
+                f"cannot listen for gRPC on {self.grpc.address}: {exc}",
+                hint=f"choose another port with {setting('grpc_port')} (0 turns gRPC off)",
+            ) from exc
+        self.grpc_server = server
+        logger.info("Open Inference Protocol over gRPC on %s", self.grpc.address)
+
+    def _observe(self, protocol: str, status: str, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.observe(protocol, status, seconds)
 
     async def _load(self) -> None:
         try:
@@ -125,5 +184,7 @@ class TiffinApp:
         except TiffinError as exc:
             self.on_load_failed(exc)
             return
+        if self.grpc_server is not None:
+            await self.grpc_server.serving()
         if self.metrics is not None and self.dataplane.load_seconds is not None:
             self.metrics.model_loaded(self.dataplane.name, self.dataplane.load_seconds)

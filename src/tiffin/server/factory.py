@@ -11,6 +11,7 @@ from pathlib import Path
 from tiffin.inference.dataplane import DataPlane
 from tiffin.model.loader import build_handle
 from tiffin.server.app import TiffinApp
+from tiffin.server.grpc_config import grpc_options
 from tiffin.spec import LoadedSpec, ServerSettings, load_spec
 
 SERVE_PATH_ENV = "TIFFIN_SERVE_PATH"
@@ -27,7 +28,11 @@ def create_app(
     settings: ServerSettings,
     environ: Mapping[str, str] | None = None,
 ) -> TiffinApp:
-    """Import and check the user's model now; it is instantiated and loaded per worker."""
+    """Import and check the user's model now; it is instantiated and loaded per worker.
+
+    Each worker also serves gRPC when ``settings`` ask for it (see
+    :func:`tiffin.server.grpc_config.resolve_grpc_port`).
+    """
     handle = build_handle(loaded, environ=environ)
     dataplane = DataPlane(
         handle,
@@ -35,7 +40,13 @@ def create_app(
         threads=settings.threads,
         on_wedged=request_worker_restart,
     )
-    return TiffinApp(dataplane, workers=settings.workers, max_body_size=settings.max_body_size)
+    return TiffinApp(
+        dataplane,
+        workers=settings.workers,
+        max_body_size=settings.max_body_size,
+        grpc=grpc_options(settings),
+        console=settings.console,
+    )
 
 
 def app_from_environment() -> TiffinApp:

@@ -1,5 +1,8 @@
 """Prometheus metrics: requests, latency, errors by protocol and status, model load time.
 
+A request's status is its HTTP status code (``200``, ``404``), or for gRPC calls the
+name of its gRPC status code (``OK``, ``NOT_FOUND``) under the protocol ``oip_v2_grpc``.
+
 Under gunicorn every worker writes to ``PROMETHEUS_MULTIPROC_DIR`` (set by
 ``tiffin serve`` before any worker starts) and ``/metrics`` aggregates them,
 so the numbers cover the whole server, not the worker that happened to answer.
@@ -45,13 +48,14 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "tiffin_requests",
-            "HTTP requests answered, by protocol and status code.",
+            "Requests answered, by protocol and status (HTTP status code, gRPC status name).",
             ["protocol", "status"],
             registry=self.registry,
         )
         self.errors = Counter(
             "tiffin_request_errors",
-            "HTTP requests answered with a 4xx or 5xx status, by protocol and status code.",
+            "Requests answered with a 4xx or 5xx HTTP status or a gRPC status other than OK, "
+            "by protocol and status.",
             ["protocol", "status"],
             registry=self.registry,
         )
@@ -69,17 +73,18 @@ class Metrics:
             multiprocess_mode="max",
             registry=self.registry,
         )
-        self._children: dict[tuple[str, int], tuple[Any, Any | None, Any]] = {}
+        self._children: dict[tuple[str, int | str], tuple[Any, Any | None, Any]] = {}
 
-    def observe(self, protocol: str, status: int, seconds: float) -> None:
-        """Record one answered request."""
+    def observe(self, protocol: str, status: int | str, seconds: float) -> None:
+        """Record one answered request: an HTTP status code, or a gRPC status name."""
         key = (protocol, status)
         children = self._children.get(key)
         if children is None:
             label = str(status)
+            failed = status >= 400 if isinstance(status, int) else status != "OK"
             children = (
                 self.requests.labels(protocol, label),
-                self.errors.labels(protocol, label) if status >= 400 else None,
+                self.errors.labels(protocol, label) if failed else None,
                 self.latency.labels(protocol),
             )
             self._children[key] = children

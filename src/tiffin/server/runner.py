@@ -1,4 +1,8 @@
-"""Run the server: gunicorn with tiffin's uvicorn workers, or an auto-reloading dev server."""
+"""Run the server: gunicorn with tiffin's uvicorn workers, or an auto-reloading dev server.
+
+Either way each worker process serves HTTP and, unless it is off, gRPC on its own port;
+the gRPC port is decided and checked here, in the parent, before any worker starts.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import tempfile
 from typing import Any
 
 from tiffin.server.app import TiffinApp
+from tiffin.server.grpc_config import check_port_free, grpc_options
 from tiffin.spec import LoadedSpec, ServerSettings
 
 WORKER_CLASSES = {
@@ -30,6 +35,13 @@ def configure_logging(level: str) -> None:
     log.handlers = [handler]
     log.setLevel(level.upper())
     log.propagate = False
+
+
+def check_grpc_port(settings: ServerSettings) -> None:
+    """Before any worker starts: refuse a gRPC port another process already uses."""
+    options = grpc_options(settings)
+    if options is not None:
+        check_port_free(options)
 
 
 def prepare_multiprocess_metrics() -> str:

@@ -3,7 +3,7 @@
 ``TiffinWorker`` uses uvloop and httptools when installed (the fast path);
 ``TiffinH11Worker`` is pure Python. Gunicorn's SIGTERM triggers uvicorn's
 graceful shutdown: in-flight requests finish (up to ``graceful_timeout``)
-before the worker exits.
+before the worker exits; the app's gRPC server, if any, drains at the same time.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import sys
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from gunicorn.arbiter import Arbiter
@@ -22,6 +24,20 @@ from uvicorn.server import Server
 
 async def _placeholder_app(scope: Any, receive: Any, send: Any) -> None:
     """A placeholder: uvicorn's Config wants an app; the worker serves its own."""
+
+
+class _Server(Server):
+    """uvicorn's server, telling the app the moment shutdown starts, so that the app's gRPC
+    server drains at the same time as HTTP connections rather than after them."""
+
+    def __init__(self, config: Config, on_shutdown: Callable[[], None] | None) -> None:
+        super().__init__(config=config)
+        self.on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.on_shutdown is not None:
+            self.on_shutdown()
+        await super().shutdown(sockets)
 
 
 class TiffinWorker(Worker):
@@ -60,7 +76,7 @@ class TiffinWorker(Worker):
 
     async def _serve(self) -> None:
         self.config.app = self.wsgi
-        server = Server(config=self.config)
+        server = _Server(self.config, getattr(self.wsgi, "begin_shutdown", None))
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGQUIT, self.handle_exit, signal.SIGQUIT, None)
         await server.serve(sockets=self.sockets)

@@ -37,11 +37,15 @@ _ENV_FIELDS = {
     "TIFFIN_GRACEFUL_TIMEOUT": "graceful_timeout",
     "TIFFIN_LOG_LEVEL": "log_level",
     "TIFFIN_ACCESS_LOG": "access_log",
+    "TIFFIN_CONSOLE": "console",
     "TIFFIN_MAX_BODY_SIZE": "max_body_size",
+    "TIFFIN_GRPC_MAX_MESSAGE_SIZE": "grpc_max_message_size",
 }
 _PORT_VARS = ("TIFFIN_PORT", "HTTP_PORT", "SAGEMAKER_BIND_TO_PORT")
+_GRPC_PORT_VARS = ("TIFFIN_GRPC_PORT", "GRPC_PORT")
 _TRUE = ("1", "true", "t", "yes", "y", "on")
 _FALSE = ("0", "false", "f", "no", "n", "off")
+_BOOLEAN_FIELDS = ("access_log", "console")
 
 
 @dataclass(frozen=True)
@@ -159,14 +163,17 @@ def apply_env(settings: ServerSettings, environ: Mapping[str, str]) -> ServerSet
     """A copy of ``settings`` overridden by ``TIFFIN_*`` environment variables.
 
     The port comes from ``TIFFIN_PORT``, else ``HTTP_PORT``, else
-    ``SAGEMAKER_BIND_TO_PORT``. Empty variables are ignored.
+    ``SAGEMAKER_BIND_TO_PORT``; the gRPC port from ``TIFFIN_GRPC_PORT``, else
+    ``GRPC_PORT``. Empty variables are ignored.
     """
-    given = {var: environ.get(var, "").strip() for var in (*_ENV_FIELDS, *_PORT_VARS)}
+    names = (*_ENV_FIELDS, *_PORT_VARS, *_GRPC_PORT_VARS)
+    given = {var: environ.get(var, "").strip() for var in names}
     given = {var: value for var, value in given.items() if value}
-    port_var = next((var for var in _PORT_VARS if var in given), None)
     chosen = {var: field for var, field in _ENV_FIELDS.items() if var in given}
-    if port_var:
-        chosen[port_var] = "port"
+    for field, variables in (("port", _PORT_VARS), ("grpc_port", _GRPC_PORT_VARS)):
+        first = next((var for var in variables if var in given), None)
+        if first:
+            chosen[first] = field
     values = {field: _env_value(var, field, given[var]) for var, field in chosen.items()}
     labels = {field: f"environment variable {var}={given[var]!r}" for var, field in chosen.items()}
     keys = {field: var for var, field in chosen.items()}
@@ -174,7 +181,7 @@ def apply_env(settings: ServerSettings, environ: Mapping[str, str]) -> ServerSet
 
 
 def _env_value(var: str, field: str, value: str) -> Any:
-    if field != "access_log":
+    if field not in _BOOLEAN_FIELDS:
         return value
     if value.lower() in _TRUE:
         return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from tiffin.spec._fields import (
     ByteSize,
@@ -21,9 +21,11 @@ from tiffin.spec._fields import (
     ModelRef,
     Name,
     PythonVersion,
+    TiffinExtras,
     VersionLabel,
     WorkerClass,
 )
+from tiffin.spec.extras import DEFAULT_EXTRAS
 from tiffin.spec.python import DEFAULT_PYTHON
 
 __all__ = ["ProjectSpec", "ServerSettings"]
@@ -85,10 +87,39 @@ class ServerSettings(BaseModel):
         examples=["info", "DEBUG"],
     )
     access_log: bool = Field(default=False, description="Log one line per request.")
+    console: bool = Field(
+        default=True,
+        description=(
+            "Serve the browser console at /console (and at / to a browser asking for HTML): "
+            "try the model, watch its traffic. false: /console is 404 and / always JSON."
+        ),
+        examples=[True, False],
+    )
     max_body_size: ByteSize = Field(
         default=16 * 1024 * 1024,
         description="Largest request body accepted, in bytes or as a size like '16MB'.",
         examples=["16MB", "512KiB", "2 GB", 1048576],
+    )
+    grpc_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description=(
+            "TCP port of the Open Inference Protocol gRPC server, beside the HTTP port; "
+            "0 turns gRPC off. Unset: 8081 when tiffin's grpc extra is installed "
+            "(pip install 'tiffin[grpc]'), else off."
+        ),
+        examples=[8081, 0],
+    )
+    grpc_max_message_size: ByteSize = Field(
+        default=16 * 1024 * 1024,
+        ge=1,
+        le=2**31 - 1,
+        description=(
+            "Largest gRPC message received or sent, in bytes or as a size like '16MB' "
+            "(at most 2GiB - 1)."
+        ),
+        examples=["16MB", "64MiB"],
     )
 
 
@@ -105,6 +136,14 @@ class ProjectSpec(BaseModel):
         default="1", description="Model version label.", examples=["1", "2024-05"]
     )
     description: str = Field(default="", description="One line saying what the model does.")
+    example_input: JsonValue = Field(
+        default=None,
+        description=(
+            "An input the model accepts, as JSON would hold it: what the console's form "
+            "starts from. A model with several declared inputs takes a mapping by input name."
+        ),
+        examples=[[[5.1, 3.5, 1.4, 0.2]], {"text": ["hello"], "lang": ["en"]}],
+    )
     model: ModelRef | None = Field(
         default=None,
         description=(
@@ -153,6 +192,17 @@ class ProjectSpec(BaseModel):
         default=None,
         description="A requirements.txt file, relative to the package directory.",
         examples=["requirements.txt"],
+    )
+    tiffin_extras: TiffinExtras = Field(
+        default_factory=lambda: list(DEFAULT_EXTRAS),
+        description=(
+            "Extras of tiffin itself that the image installs next to tiffin's core "
+            "requirements: 'grpc' serves the Open Inference Protocol over gRPC, 's3', 'gcs' "
+            "and 'http' fetch a STORAGE_URI of that scheme. A STORAGE_URI in `environment` "
+            "adds its scheme's extra; `tiffin build --extra NAME` adds more; [] installs "
+            "none (the image then serves HTTP only)."
+        ),
+        examples=[["grpc"], ["grpc", "s3"], []],
     )
     system_packages: list[str] = Field(
         default_factory=list,

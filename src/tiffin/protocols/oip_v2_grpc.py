@@ -1,0 +1,79 @@
+"""Open Inference Protocol V2 over gRPC: ``inference.GRPCInferenceService`` over the dataplane.
+
+Each RPC converts its request (:mod:`tiffin.protocols.grpc_tensors`), delegates to the
+:class:`~tiffin.inference.dataplane.DataPlane` that REST uses too, and converts back.
+Failures are tiffin's own errors (``InvalidInput``, ``ModelNotFound``...): the server
+maps them to gRPC status codes with the same table that maps them to HTTP statuses
+(``tiffin.server.errors``).
+
+ModelInfer answers with raw contents when the request used ``raw_input_contents`` (as
+Triton does), typed contents otherwise; a request parameter ``binary_data_output`` or
+an output's ``binary_data`` parameter (bools, as in the REST binary extension) override
+that. The request's ``id`` is echoed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tiffin.inference.dataplane import DataPlane
+from tiffin.protocols.grpc_stubs import open_inference_grpc_pb2 as pb
+from tiffin.protocols.grpc_stubs import open_inference_grpc_pb2_grpc as pb_grpc
+from tiffin.protocols.grpc_tensors import (
+    decode_inputs,
+    infer_response,
+    model_metadata,
+    parameters_of,
+)
+from tiffin.protocols.oip_common import model_payload, named_outputs, select_outputs
+
+PROTOCOL = "oip_v2_grpc"
+"""The protocol label of gRPC requests in the metrics."""
+SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"].full_name
+RPCS = ("ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata",
+        "ModelInfer")  # fmt: skip
+
+
+class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
+    """The six RPCs of the service, each a coroutine over one dataplane."""
+
+    def __init__(self, dataplane: DataPlane) -> None:
+        self.dp = dataplane
+
+    async def ServerLive(self, request: Any, context: Any) -> Any:
+        """Always live while the process answers."""
+        return pb.ServerLiveResponse(live=True)
+
+    async def ServerReady(self, request: Any, context: Any) -> Any:
+        """Ready once the model has loaded."""
+        return pb.ServerReadyResponse(ready=self.dp.ready)
+
+    async def ModelReady(self, request: Any, context: Any) -> Any:
+        """Ready once loaded; an unknown name or version is NOT_FOUND."""
+        self.dp.check(request.name, request.version or None)
+        return pb.ModelReadyResponse(ready=self.dp.ready)
+
+    async def ServerMetadata(self, request: Any, context: Any) -> Any:
+        """The server's name, version and extensions."""
+        return pb.ServerMetadataResponse(**self.dp.server_metadata())
+
+    async def ModelMetadata(self, request: Any, context: Any) -> Any:
+        """The model's name, versions, platform and tensors."""
+        return model_metadata(self.dp.model_metadata(request.name, request.version or None))
+
+    async def ModelInfer(self, request: Any, context: Any) -> Any:
+        """Decode the inputs, run the model, encode the requested outputs."""
+        self.dp.check(request.model_name, request.model_version or None)
+        result = await self.dp.infer(model_payload(decode_inputs(request)))
+        parameters = parameters_of(request.parameters)
+        everything_binary = bool(
+            parameters.get("binary_data_output", bool(request.raw_input_contents))
+        )
+        requested = [{"name": item.name, "parameters": parameters_of(item.parameters)}
+                     for item in request.outputs]  # fmt: skip
+        outputs, binary = select_outputs(
+            named_outputs(result, self.dp.outputs), requested, everything_binary
+        )
+        return infer_response(
+            request.model_name, self.dp.version, request.id, outputs, raw=bool(binary)
+        )

@@ -34,7 +34,8 @@ codes or exit codes. The server maps them to statuses in one table
     │   └── RemoteJobFailed       a remote job or endpoint ended Failed (kind, name, reason)
     ├── ServerError               the server cannot start as configured
     │   ├── PortInUse             a port the server needs is taken by another process
-    │   └── ExtraNotInstalled     a feature asked for needs an extra that is not installed
+    │   ├── ExtraNotInstalled     a feature asked for needs an extra that is not installed
+    │   └── RouteClash            a model's custom endpoint has the method and path of another
     └── InferenceError            something went wrong serving one request
         ├── InvalidInput          the request is malformed (bad JSON, shape, datatype...)
         │   └── PayloadTooLarge   the body exceeds max_body_size
@@ -44,7 +45,8 @@ codes or exit codes. The server maps them to statuses in one table
         ├── ModelNotFound         no model with that name / version is served
         ├── ModelNotReady         the model has not finished loading
         ├── PredictionTimeout     the model did not answer within the timeout
-        └── PredictionFailed      the user's preprocess/predict/postprocess raised
+        ├── PredictionFailed      the user's preprocess/predict/postprocess raised
+        └── FeedbackNotSupported  feedback was sent to a model without a feedback method
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ __all__ = [
     "EngineNotFound",
     "ExtraNotInstalled",
     "FeedbackError",
+    "FeedbackNotSupported",
     "ImageError",
     "InferenceError",
     "InvalidInput",
@@ -84,6 +87,7 @@ __all__ = [
     "RemoteJobFailed",
     "RequirementUnavailable",
     "ResultNotEncodable",
+    "RouteClash",
     "ServerError",
     "SinkError",
     "SpecError",
@@ -425,6 +429,21 @@ class ExtraNotInstalled(ServerError):
         self.missing = missing
 
 
+class RouteClash(ServerError):
+    """A custom endpoint of the model has the method and path of another route."""
+
+    def __init__(self, method: str, path: str, taken_by: str, added_by: str) -> None:
+        super().__init__(
+            f"the model's endpoint {method} {path} ({added_by}) clashes with {taken_by}: "
+            "both have the same method and path",
+            hint="give the model's endpoint another path, e.g. under /custom/",
+        )
+        self.method = method
+        self.path = path
+        self.taken_by = taken_by
+        self.added_by = added_by
+
+
 class InferenceError(TiffinError):
     """A single inference request failed."""
 
@@ -521,6 +540,18 @@ class PredictionFailed(InferenceError):
         super().__init__(f"{stage} raised {type(exc).__name__}: {exc}")
         self.stage = stage
         self.exc_type = type(exc).__name__
+
+
+class FeedbackNotSupported(InferenceError):
+    """Feedback was sent to a model whose class has no ``feedback`` method."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"model {name!r} takes no feedback: its class has no feedback method",
+            hint="add `def feedback(self, inputs, truth, predicted):` to the model class; it "
+            "may return a tiffin.metrics.Result with the metrics it computes",
+        )
+        self.name = name
 
 
 class BatchError(TiffinError):

@@ -44,3 +44,49 @@ def test_the_sql_queries_read_the_sink_table(database: str):
                                                                    ("wine", "1", 0.9)]  # fmt: skip
         means = [(row[0], row[2]) for row in connection.execute(hourly)]
         assert means == [("iris", 0.625), ("wine", 0.9)]
+
+
+def block_with(text: str) -> str:
+    (found,) = [block for block in blocks("python") if text in block]
+    return found
+
+
+def test_the_ml_deploy_class_runs_as_the_page_shows(tmp_path, monkeypatch):
+    import pickle
+
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from tiffin.model.handle import ModelHandle
+
+    features, labels = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=1000).fit(features, labels)
+    (tmp_path / "my_dumped_classifier.pkl").write_bytes(pickle.dumps(model))
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(block_with("class UserModel"), namespace)
+    handle = ModelHandle(namespace["UserModel"], name="user_model").load()
+    rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+    assert handle.predict(rows, names=["a", "b", "c", "d"])["y_predicted"].tolist() == [0, 2]
+    handle.feedback(rows, [0, 1], [0, 2])
+    fed = handle.feedback([[5.9, 3.0, 5.1, 1.8]], [2], [2])
+    assert [(m.name, round(m.value, 4)) for m in fed.metrics] == [("Accuracy", 0.6667),
+                                                                 ("F1", 0.5556)]  # fmt: skip
+    assert fed.topics == ("model-audit",)
+
+
+def test_the_custom_endpoints_run_as_the_page_shows():
+    from apptests import make_app, run
+
+    namespace: dict = {}
+    exec(block_with("class Churn"), namespace)
+
+    async def scenario(client, app) -> list:
+        return [(await client.get("/threshold")).json(),
+                (await client.post("/threshold", json={"value": 0.25})).json(),
+                (await client.post("/api/ml/predict", json=[[0.2, 0.4]])).json(),
+                (await client.get("/scores/c-7", params={"rows": "3"})).json()]  # fmt: skip
+
+    assert run(make_app(namespace["Churn"]), scenario) == [
+        {"threshold": 0.5}, {"threshold": 0.25}, [1], {"customer": "c-7", "rows": 3},
+    ]  # fmt: skip

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 import tiffin.metrics
-from tiffin.errors import FeedbackError, InvalidMetric, InvalidTopic
+from tiffin.errors import FeedbackError, InvalidMetric
 from tiffin.metrics import (
     Metric,
     MetricType,
@@ -131,10 +131,18 @@ def test_what_predict_may_return():
     assert unwrap_result(("a", [])).output == ("a", [])
     result = Result("out", metrics=[{"name": "n", "type": "COUNTER", "value": 2}], topics="t")
     assert unwrap_result(result) is result and result.topics == ("t",)
-    with pytest.raises(InvalidMetric):
-        Result("out", metrics=[{"name": "n", "type": "COUNT", "value": 2}])
-    with pytest.raises(InvalidTopic):
-        Result("out", topics=[1])  # type: ignore[list-item]
+    # a bad metric never costs the prediction: it is set aside for the server to count
+    kept = Result("out", metrics=[{"name": "n", "type": "COUNT", "value": 2}, counter("ok")])
+    assert [m.name for m in kept.metrics] == ["ok"]
+    (rejected,) = kept.rejected
+    assert isinstance(rejected, InvalidMetric) and "(#1): unknown type 'COUNT'" in rejected.message
+    one_dict = Result("out", metrics={"name": "n"})  # type: ignore[arg-type]
+    assert one_dict.rejected[0].reason == "expected a list of metrics, got dict"
+    bad = {"name": "x", "type": "GAUGE", "value": "?"}
+    bad_list = create_response(target=1, list_metrics=[bad])
+    assert bad_list.output == 1 and bad_list.metrics == () and len(bad_list.rejected) == 1
+    # a topic name is checked when the event is sent (logged, counted, skipped there)
+    assert Result("out", topics=[1]).topics == (1,)  # type: ignore[list-item]
 
 
 def test_the_recorder_sets_gauges_adds_counters_and_times_in_seconds():

@@ -70,6 +70,7 @@ STATUSES = [
     (errors.ModelLoadError("broken"), 503),
     (errors.PredictionTimeout("m", 1.0), 504),
     (errors.PredictionFailed("predict", ValueError("x")), 500),
+    (errors.FeedbackNotSupported("m"), 501),
     (errors.SpecError("not a request error"), 500),
 ]
 

@@ -214,6 +214,7 @@ def test_invalid_model_name_from_env() -> None:
 
 def test_public_names() -> None:
     assert sorted(tiffin.spec.__all__) == [
+        "ENV_VARIABLES",
         "LoadedSpec",
         "NAME_PATTERN",
         "ProjectSpec",

@@ -8,21 +8,31 @@ import sys
 import click
 
 from tiffin.cli.errors import handle_errors
-from tiffin.spec import apply_env, apply_overrides, load_spec
+from tiffin.spec import ENV_VARIABLES, apply_env, apply_overrides, load_spec
 
-ENV_HELP = (
-    "Every option also reads an environment variable: TIFFIN_HOST, TIFFIN_PORT (or HTTP_PORT, "
-    "SAGEMAKER_BIND_TO_PORT), TIFFIN_GRPC_PORT (or GRPC_PORT), TIFFIN_WORKERS, TIFFIN_THREADS, "
-    "TIFFIN_WORKER_CLASS, TIFFIN_TIMEOUT, TIFFIN_GRACEFUL_TIMEOUT, TIFFIN_LOG_LEVEL, "
-    "TIFFIN_ACCESS_LOG, TIFFIN_CONSOLE, TIFFIN_MAX_BODY_SIZE, TIFFIN_GRPC_MAX_MESSAGE_SIZE, "
-    "STORAGE_URI (--model-uri). A flag beats the variable, which beats tiffin.yaml."
-)
+
+def _env_help() -> str:
+    """The epilog: each setting's variables, first one set winning, and the precedence."""
+    names = [" or ".join(variables) for variables in ENV_VARIABLES.values()]
+    return (
+        "Each option also reads environment variables (the first one set wins): "
+        + "; ".join(names)
+        + "; STORAGE_URI (--model-uri). Precedence: a flag, then TIFFIN_*, then the "
+        "ml-deploy, KServe or SageMaker name (KAFKA_BROKER, LOG_LEVEL, HTTP_PORT, APP_DEBUG, "
+        "GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_ACCESS_LOG, GUNICORN_WORKER_CLASS...), "
+        "then tiffin.yaml's server section, then the default. APP_DEBUG and "
+        "GUNICORN_ACCESS_LOG are true for 1, true or t; GUNICORN_WORKER_CLASS sync, gthread, "
+        "gevent, eventlet or tornado means uvicorn."
+    )
+
+
+ENV_HELP = _env_help()
 
 
 @click.command(epilog=ENV_HELP)
 @click.argument("path", default=".", type=click.Path(exists=True))
 @click.option("--host", help="Interface to bind [default: 127.0.0.1].")
-@click.option("--port", "-p", type=int, help="Port to listen on [default: 8080].")
+@click.option("--port", "-p", "--http-port", type=int, help="Port to listen on [default: 8080].")
 @click.option(
     "--grpc-port",
     type=int,
@@ -45,6 +55,17 @@ ENV_HELP = (
     "--timeout", type=float, help="Seconds a request may take before it fails with 504 [60]."
 )
 @click.option(
+    "--max-batch-size",
+    type=int,
+    help="Most rows per predict call: concurrent requests are joined into one call, for a "
+    "model that accepts batches (batching: true) [1: off].",
+)
+@click.option(
+    "--max-latency-ms",
+    type=float,
+    help="Milliseconds the oldest queued request waits for a batch to fill [0].",
+)
+@click.option(
     "--graceful-timeout",
     type=float,
     help="Seconds in-flight requests get to finish on SIGTERM [30].",
@@ -55,6 +76,25 @@ ENV_HELP = (
     help="Log level [info].",
 )
 @click.option("--access-log/--no-access-log", default=None, help="Log every request [off].")
+@click.option(
+    "--kafka-broker",
+    metavar="HOST:PORT[,...]",
+    help="Publish every predict and feedback as an event to these Kafka brokers "
+    "(pip install 'tiffin[kafka]') [off].",
+)
+@click.option(
+    "--predictions-topic", metavar="TOPIC", help="Topic of prediction events [tiffin-predictions]."
+)
+@click.option(
+    "--feedback-topic", metavar="TOPIC", help="Topic of feedback events [tiffin-feedback]."
+)
+@click.option(
+    "--event-inputs/--no-event-inputs", default=None, help="Put request inputs in events [on]."
+)
+@click.option(
+    "--event-outputs/--no-event-outputs", default=None, help="Put model outputs in events [on]."
+)
+@click.option("--max-event-size", help="Largest event, e.g. 1MB [1000000 bytes].")
 @click.option(
     "--console/--no-console", default=None, help="Serve the browser console at /console [on]."
 )
@@ -69,12 +109,12 @@ ENV_HELP = (
     "extracted) into MODEL_DIR, else a cache dir, before serving [STORAGE_URI].",
 )
 @click.option(
-    "--debug",
-    is_flag=True,
-    help="One auto-reloading development process instead of the process manager.",
+    "--debug/--no-debug",
+    default=None,
+    help="One auto-reloading development process instead of gunicorn's workers [off].",
 )
 @handle_errors
-def serve(path: str, debug: bool, no_grpc: bool, model_uri: str | None, **flags: object) -> None:
+def serve(path: str, no_grpc: bool, model_uri: str | None, **flags: object) -> None:
     """Serve the model in PATH over SageMaker, KServe V1, Open Inference V2, msgpack and REST,
     and Open Inference V2 over gRPC.
 
@@ -97,26 +137,36 @@ def serve(path: str, debug: bool, no_grpc: bool, model_uri: str | None, **flags:
 
     configure_logging(settings.log_level)
     settings = resolve_grpc_port(settings)
-    if debug:
+    if settings.debug:
+        from tiffin.server.events_config import events_options
         from tiffin.server.runner import serve_debug
 
         check_grpc_port(settings)
+        events_options(settings)
         serve_debug(loaded, settings)
         return
 
-    from tiffin.server.app import LOAD_FAILED_EXIT_CODE, START_FAILED_EXIT_CODE
     from tiffin.server.factory import create_app
     from tiffin.server.runner import serve_production
 
     app = create_app(loaded, settings)
     check_grpc_port(settings)
     grpc = f" and gRPC on {app.grpc.address}" if app.grpc else ""
+    events = f"; events to Kafka at {app.events.brokers}" if app.events else ""
     click.echo(
         f"tiffin: serving {app.dataplane.name!r} on http://{settings.host}:{settings.port}"
-        f"{grpc} ({settings.workers} worker{'s' if settings.workers > 1 else ''})",
+        f"{grpc} ({settings.workers} worker{'s' if settings.workers > 1 else ''}){events}",
         err=True,
     )
     status = serve_production(app, settings)
+    _explain(status)
+    sys.exit(status)
+
+
+def _explain(status: int) -> None:
+    """Say why the server stopped, when it did not stop cleanly."""
+    from tiffin.server.app import LOAD_FAILED_EXIT_CODE, START_FAILED_EXIT_CODE
+
     if status == LOAD_FAILED_EXIT_CODE:
         click.secho("error: the model failed to load; the reason is logged above", fg="red",
                     err=True)  # fmt: skip
@@ -127,4 +177,3 @@ def serve(path: str, debug: bool, no_grpc: bool, model_uri: str | None, **flags:
     elif status:
         click.secho(f"error: the server stopped with status {status}; see the log above",
                     fg="red", err=True)  # fmt: skip
-    sys.exit(status)

@@ -1,7 +1,11 @@
 """What became of the events: delivered, failed, dropped, still buffered.
 
-Each count is kept twice: as a plain number (:class:`PublisherStats`, for logs and tests)
-and as a Prometheus metric, which under gunicorn is summed over the workers:
+Each count is kept twice: as a plain number (:class:`PublisherStats`, for logs and tests),
+exact at any moment, and as a Prometheus metric, which under gunicorn is summed over the
+workers. Dropped messages reach Prometheus at once; the counts every message changes
+(buffered, delivered, failed) reach it in bulk, when the publisher's thread calls
+:meth:`PublisherCounters.sync` after each batch (and on flush and close), which keeps
+Prometheus' shared-memory writes off the path of each event:
 
 - ``tiffin_events_delivered_total{topic}``: messages Kafka acknowledged,
 - ``tiffin_events_failed_total{topic}``: messages Kafka did not take within the delivery
@@ -59,7 +63,10 @@ class PublisherCounters:
             multiprocess_mode="livesum", registry=registry,
         )  # fmt: skip
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         self._counts = {"delivered": 0, "failed": 0, "dropped": 0, "buffered": 0}
+        self._reports: dict[tuple[str, bool], int] = {}
+        """Delivery reports by topic and outcome since the last :meth:`sync`."""
 
     def reserve(self, messages: int, limit: int) -> bool:
         """Take room for ``messages`` in the buffer; False (and nothing taken) if full."""
@@ -67,19 +74,28 @@ class PublisherCounters:
             if self._counts["buffered"] + messages > limit:
                 return False
             self._counts["buffered"] += messages
-        self._buffered.inc(messages)
         return True
 
     def release(self, messages: int) -> None:
         """Give back room taken by :meth:`reserve` for messages that were not sent."""
         self._move("buffered", -messages)
-        self._buffered.dec(messages)
 
     def delivered(self, topic: str, ok: bool) -> None:
         """One message's delivery report: acknowledged or failed."""
-        self.release(1)
-        self._move("delivered" if ok else "failed", 1)
-        (self._delivered if ok else self._failed).labels(topic).inc()
+        with self._lock:
+            self._counts["buffered"] -= 1
+            self._counts["delivered" if ok else "failed"] += 1
+            self._reports[topic, ok] = self._reports.get((topic, ok), 0) + 1
+
+    def sync(self) -> None:
+        """Bring the Prometheus metrics up to date with the plain counts."""
+        with self._sync_lock:
+            with self._lock:
+                reports, self._reports = self._reports, {}
+                buffered = self._counts["buffered"]
+            for (topic, ok), count in reports.items():
+                (self._delivered if ok else self._failed).labels(topic).inc(count)
+            self._buffered.set(buffered)
 
     def dropped(self, reason: str, messages: int = 1) -> None:
         """``messages`` that will never reach Kafka, and why."""

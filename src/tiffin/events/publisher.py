@@ -47,6 +47,10 @@ __all__ = ["EventPublisher"]
 log = logging.getLogger("tiffin.events")
 
 HEADERS = [("content-type", CONTENT_TYPE.encode())]
+GATHER_SECONDS = 0.005
+"""Once an event arrives, the thread waits this long for more and handles them together:
+one wake-up (and one turn of the GIL) per batch, not per event, while the request path
+is busy. librdkafka lingers longer than this before sending anyway (``linger.ms``)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class EventPublisher:
         self._closed = False
         self._abandon = threading.Event()
         self._warned: set[str] = set()
+        self._reporters: dict[str, Any] = {}
         self._thread = threading.Thread(target=self._run, name="tiffin-events", daemon=True)
         self._thread.start()
 
@@ -193,8 +198,10 @@ class EventPublisher:
         deadline = time.monotonic() + timeout
         while self._counters.stats().buffered:
             if time.monotonic() >= deadline:
+                self._counters.sync()
                 return False
             time.sleep(0.02)
+        self._counters.sync()
         return True
 
     def close(self, timeout: float = 10.0) -> int:
@@ -211,6 +218,7 @@ class EventPublisher:
             self._thread.join(5)
         left = self._producer.flush(max(0.0, deadline - time.monotonic()))
         lost = self._drain() + self._purge(left)
+        self._counters.sync()
         if lost:
             log.warning("%d event messages were not delivered before shutdown", lost)
         return lost
@@ -249,6 +257,8 @@ class EventPublisher:
         """The event type's default topic, then the valid ones of ``extra``, once each."""
         default = {PREDICT: self.topics.predictions, FEEDBACK: self.topics.feedback,
                    METRICS: self.topics.metrics}.get(kind)  # fmt: skip
+        if not extra and default:
+            return (default,)
         names = [default] if default else []
         for name in [extra] if isinstance(extra, str) else extra:
             try:
@@ -259,20 +269,39 @@ class EventPublisher:
         return tuple(dict.fromkeys(names))
 
     def _run(self) -> None:
-        """The producer thread: encode and produce queued events, serve delivery reports."""
+        """The producer thread: encode and produce queued events in batches, serve delivery
+        reports."""
+        while True:
+            batch = self._gather()
+            for index, item in enumerate(batch):
+                if item is _STOP:
+                    for later in batch[index + 1 :]:
+                        self._queue.put(later)  # close() counts them as dropped
+                    return
+                try:
+                    self._send(item)
+                except Exception as exc:  # keep the thread alive whatever happens
+                    self._warn_once(f"thread:{type(exc).__name__}", "event thread: %s", exc)
+            try:
+                self._producer.poll(0)
+                self._counters.sync()
+            except Exception as exc:
+                self._warn_once(f"thread:{type(exc).__name__}", "event thread: %s", exc)
+
+    def _gather(self) -> list[Any]:
+        """The events queued now: wait up to 50 ms for one, then :data:`GATHER_SECONDS`
+        for more (not after a stop, nor while the buffer is filling up)."""
+        try:
+            items = [self._queue.get(timeout=0.05)]
+        except queue.Empty:
+            return []
+        if items[0] is not _STOP and self._counters.stats().buffered < self.buffer_size // 2:
+            time.sleep(GATHER_SECONDS)
         while True:
             try:
-                item = self._queue.get(timeout=0.05)
+                items.append(self._queue.get_nowait())
             except queue.Empty:
-                item = None
-            if item is _STOP:
-                return
-            try:
-                if item is not None:
-                    self._send(item)
-                self._producer.poll(0)
-            except Exception as exc:  # keep the thread alive whatever happens
-                self._warn_once(f"thread:{type(exc).__name__}", "event thread: %s", exc)
+                return items
 
     def _send(self, item: _Outgoing) -> None:
         try:
@@ -286,7 +315,9 @@ class EventPublisher:
             self._produce(topic, body, item.event.key)
 
     def _produce(self, topic: str, body: bytes, key: bytes) -> None:
-        report = functools.partial(self._on_delivery, topic)
+        report = self._reporters.get(topic)
+        if report is None:
+            report = self._reporters[topic] = functools.partial(self._on_delivery, topic)
         while True:
             try:
                 self._producer.produce(topic, value=body, key=key, headers=HEADERS,

@@ -28,15 +28,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from tiffin.errors import ModelNotReady, PredictionTimeout
-from tiffin.model.handle import ModelHandle, call_inline
+from tiffin.model.handle import ModelHandle, Stages, call_inline
 
 logger = logging.getLogger("tiffin.server")
 
 
 class Runner(Protocol):
-    """Runs the pipeline of one request with a timeout."""
+    """Runs one call with a timeout: the prediction pipeline, or the ``stages`` given
+    (feedback, a custom endpoint)."""
 
-    async def run(self, payload: Any) -> Any: ...
+    async def run(self, payload: Any, stages: Stages | None = None) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -48,11 +49,14 @@ class _Expired(BaseException):
 class _Call:
     """One request's pipeline run, queued for the model thread."""
 
-    __slots__ = ("future", "payload", "started")
+    __slots__ = ("future", "payload", "stages", "started")
 
-    def __init__(self, payload: Any, future: asyncio.Future[Any]) -> None:
+    def __init__(
+        self, payload: Any, future: asyncio.Future[Any], stages: Stages | None = None
+    ) -> None:
         self.payload = payload
         self.future = future
+        self.stages = stages
         self.started = 0.0
 
 
@@ -86,7 +90,7 @@ class _ModelThread:
 
     def __init__(
         self,
-        func: Callable[[Any], Any],
+        func: Callable[[Any, Stages | None], Any],
         calls: queue.SimpleQueue[_Call | None],
         loop: asyncio.AbstractEventLoop,
         name: str,
@@ -118,7 +122,7 @@ class _ModelThread:
         call.started = time.monotonic()
         self.current = call
         try:
-            ok, outcome = True, self.func(call.payload)
+            ok, outcome = True, self.func(call.payload, call.stages)
         except _Expired:
             raise
         except BaseException as exc:
@@ -161,11 +165,11 @@ class ModelThreadRunner:
     def _start_thread(self) -> _ModelThread:
         return _ModelThread(self.handle.run_sync, self._calls, self._loop, "tiffin-model")
 
-    async def run(self, payload: Any) -> Any:
+    async def run(self, payload: Any, stages: Stages | None = None) -> Any:
         if self._wedged:
             raise self._not_serving()
         future = self._loop.create_future()
-        self._calls.put(_Call(payload, future))
+        self._calls.put(_Call(payload, future, stages))
         self._in_flight += 1
         if self._timer is None:
             self._timer = self._loop.call_later(self.timeout, self._check)
@@ -267,9 +271,9 @@ class ThreadPoolRunner:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, func, payload)
 
-    async def run(self, payload: Any) -> Any:
+    async def run(self, payload: Any, stages: Stages | None = None) -> Any:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, self.handle.run_sync, payload)
+        future = loop.run_in_executor(self._pool, self.handle.run_sync, payload, stages)
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.timeout)
         except TimeoutError:
@@ -308,10 +312,11 @@ class AsyncRunner:
         self.timeout = timeout
         self._pool = pool
 
-    async def run(self, payload: Any) -> Any:
+    async def run(self, payload: Any, stages: Stages | None = None) -> Any:
         call_sync = self._pool.call if self._pool is not None else call_inline
+        pending = self.handle.run_async(payload, call_sync, stages)
         try:
-            return await asyncio.wait_for(self.handle.run_async(payload, call_sync), self.timeout)
+            return await asyncio.wait_for(pending, self.timeout)
         except TimeoutError:
             logger.error("%s timed out after %gs", self.handle.name, self.timeout)
             raise PredictionTimeout(self.handle.name, self.timeout) from None

@@ -18,7 +18,15 @@ from typing import Any
 
 from tiffin.errors import InvalidMetric
 
-__all__ = ["Metric", "MetricType", "counter", "gauge", "parse_metrics", "timer"]
+__all__ = [
+    "Metric",
+    "MetricType",
+    "counter",
+    "gauge",
+    "parse_metrics",
+    "partition_metrics",
+    "timer",
+]
 
 NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 """Prometheus' metric-name rule."""
@@ -115,6 +123,29 @@ def parse_metrics(items: Iterable[Metric | Mapping[str, Any]] | None) -> tuple[M
         except InvalidMetric as exc:
             raise InvalidMetric(exc.name, exc.reason, position=position) from None
     return tuple(metrics)
+
+
+def partition_metrics(
+    items: Iterable[Metric | Mapping[str, Any]] | None,
+) -> tuple[tuple[Metric, ...], tuple[InvalidMetric, ...]]:
+    """The good metrics of a list and the errors of the bad ones, without raising.
+
+    What a :class:`~tiffin.metrics.Result` keeps: a bad metric must not cost the client
+    its prediction, so it is set aside for the server to log and count.
+    """
+    if items is None:
+        return (), ()
+    if isinstance(items, (Mapping, str, bytes, Metric)) or not isinstance(items, Iterable):
+        return (), (InvalidMetric(None, f"expected a list of metrics, got "
+                                        f"{type(items).__name__}"),)  # fmt: skip
+    good: list[Metric] = []
+    bad: list[InvalidMetric] = []
+    for position, item in enumerate(items):
+        try:
+            good.append(item if isinstance(item, Metric) else Metric.from_dict(item))
+        except InvalidMetric as exc:
+            bad.append(InvalidMetric(exc.name, exc.reason, position=position))
+    return tuple(good), tuple(bad)
 
 
 def _printable(name: object) -> str | None:

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tiffin.errors import InvalidTopic
-from tiffin.metrics.metric import Metric, parse_metrics
+from tiffin.errors import InvalidMetric
+from tiffin.metrics.metric import Metric, partition_metrics
 
 __all__ = ["NOT_GIVEN", "ResponseFormat", "Result", "create_response", "unwrap_result"]
 
@@ -38,18 +38,24 @@ class Result:
     """A model's output with the metrics it reports and the extra topics of its event.
 
     ``output`` is what the client receives. ``metrics`` are :class:`Metric` objects or
-    dicts (checked here: a bad one raises :class:`~tiffin.errors.InvalidMetric`).
-    ``topics`` are Kafka topics the event goes to besides the default one. ``input``, if
-    given, is recorded in the event instead of the request's decoded inputs.
+    dicts, checked here: a bad one never raises (it must not cost the client its
+    prediction) but moves to ``rejected``, an :class:`~tiffin.errors.InvalidMetric` saying
+    why, which the server logs and counts. ``topics`` are Kafka topics the event goes to
+    besides the default one (a name Kafka would refuse is logged, counted and skipped
+    when the event is sent). ``input``, if given, is recorded in the event instead of
+    the request's decoded inputs.
     """
 
     output: Any
     metrics: tuple[Metric, ...] = ()
     topics: tuple[str, ...] = ()
     input: Any = field(default=NOT_GIVEN, repr=False)
+    rejected: tuple[InvalidMetric, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "metrics", parse_metrics(self.metrics))
+        metrics, rejected = partition_metrics(self.metrics)
+        object.__setattr__(self, "metrics", metrics)
+        object.__setattr__(self, "rejected", (*self.rejected, *rejected))
         object.__setattr__(self, "topics", _topic_names(self.topics))
 
 
@@ -60,7 +66,8 @@ def create_response(
     topics: Iterable[str] | None = None,
 ) -> Result:
     """The ml-deploy way to build a :class:`Result`: ``target`` is the output."""
-    return Result(target, parse_metrics(list_metrics), tuple(topics or ()), input)
+    metrics, rejected = partition_metrics(list_metrics)
+    return Result(target, metrics, _topic_names(topics), input, rejected)
 
 
 ResponseFormat = create_response
@@ -91,10 +98,10 @@ def _all_metrics(items: Any) -> bool:
 
 
 def _topic_names(topics: Any) -> tuple[str, ...]:
+    """One name or several, as a tuple; the names are checked when the event is sent."""
     if isinstance(topics, str):
         return (topics,)
-    names = tuple(topics or ())
-    for name in names:
-        if not isinstance(name, str):
-            raise InvalidTopic(name, f"a topic name is a string, not {type(name).__name__}")
-    return names
+    try:
+        return tuple(topics or ())
+    except TypeError:  # not iterable: kept as one (invalid) name for the publisher to refuse
+        return (topics,)

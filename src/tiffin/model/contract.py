@@ -17,6 +17,10 @@ INJECTABLE_ARGS = ("config", "data_dir", "model_dir", "secrets", "logger")
 
 PIPELINE_STAGES = ("preprocess", "predict", "postprocess")
 
+NAMES_PARAMETERS = ("names", "feature_names")
+"""What ``predict``'s second parameter may be called to receive the request's feature
+names (the ml-deploy and Seldon convention: ``def predict(self, X, names):``)."""
+
 
 def describe(func: Callable[..., Any], owner: str | None = None) -> str:
     """Return ``Owner.name(signature)`` for error messages, plus its file and line."""
@@ -78,8 +82,24 @@ def check_single_argument(func: Callable[..., Any], owner: str | None = None) ->
         return
 
 
+def names_parameter(func: Callable[..., Any]) -> str | None:
+    """The parameter of ``predict`` receiving the feature names, if it asks for them.
+
+    ``predict(self, X, names)`` (or ``feature_names``, positional or keyword-only) does;
+    ``predict(self, X)`` does not.
+    """
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    named = [
+        p for p in params[1:] if p.name in NAMES_PARAMETERS and p.kind is not p.POSITIONAL_ONLY
+    ]
+    return named[0].name if named else None
+
+
 def check_model_class(cls: type) -> None:
-    """Check a model class: a callable ``predict`` and well-formed optional stages."""
+    """Check a model class: a callable ``predict`` and well-formed optional methods."""
     if not callable(getattr(cls, "predict", None)):
         raise ContractError(
             f"model class {cls.__module__}.{cls.__qualname__} has no predict method",
@@ -87,21 +107,47 @@ def check_model_class(cls: type) -> None:
         )
     constructor_arguments(cls)
     for stage in PIPELINE_STAGES:
-        method = getattr(cls, stage, None)
+        method = _method(cls, stage)
         if method is None:
             continue
-        if not callable(method):
-            raise ContractError(f"{cls.__qualname__}.{stage} must be a method, not {method!r}")
-        check_single_argument(_bound_like(method), cls.__qualname__)
-    load = getattr(cls, "load", None)
-    if load is not None:
-        try:
-            inspect.signature(_bound_like(load)).bind()
-        except TypeError as exc:
-            raise ContractError(
-                f"{describe(load, cls.__qualname__)} must take no arguments besides self: {exc}",
-                hint="write it as `def load(self):`",
-            ) from None
+        view = _bound_like(method)
+        names = names_parameter(view) if stage == "predict" else None
+        if names:
+            _check_arguments(view, cls.__qualname__, 1, f"def predict(self, inputs, {names}):",
+                             keywords=(names,))  # fmt: skip
+        else:
+            check_single_argument(view, cls.__qualname__)
+    optional = (("load", 0, "def load(self):"),
+                ("feedback", 3, "def feedback(self, inputs, truth, predicted):"),
+                ("endpoints", 1, "def endpoints(self, router):"))  # fmt: skip
+    for name, count, spelling in optional:
+        method = _method(cls, name)
+        if method is not None:
+            _check_arguments(_bound_like(method), cls.__qualname__, count, spelling)
+
+
+def _method(cls: type, name: str) -> Callable[..., Any] | None:
+    """The class attribute ``name``: None if absent, ContractError if not callable."""
+    method = getattr(cls, name, None)
+    if method is not None and not callable(method):
+        raise ContractError(f"{cls.__qualname__}.{name} must be a method, not {method!r}")
+    return method
+
+
+def _check_arguments(
+    func: Callable[..., Any], owner: str, count: int, spelling: str, keywords: tuple[str, ...] = ()
+) -> None:
+    """Raise ContractError unless ``func`` takes ``count`` positional arguments (and
+    ``keywords``), quoting its signature and how to write it."""
+    try:
+        inspect.signature(func).bind(*[object()] * count, **dict.fromkeys(keywords))
+    except TypeError as exc:
+        plural = "argument" if count == 1 else "arguments"
+        takes = f"{count} {plural} besides self" if count else "no arguments besides self"
+        raise ContractError(f"{describe(func, owner)} must take {takes}: {exc}",
+                            hint=f"write it as `{spelling}`") from None  # fmt: skip
+    except ValueError:  # builtins without a signature: trust them
+        return
 
 
 def _bound_like(method: Callable[..., Any]) -> Callable[..., Any]:

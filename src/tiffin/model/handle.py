@@ -1,15 +1,25 @@
-"""The loaded model: one object that runs load and preprocess -> predict -> postprocess."""
+"""The loaded model: one object that runs load, preprocess -> predict -> postprocess, and
+the optional ``feedback`` and ``endpoints`` methods."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tiffin.errors import ModelLoadError, PredictionFailed, TiffinError
-from tiffin.model.contract import PIPELINE_STAGES, is_async
+from tiffin.errors import (
+    ContractError,
+    FeedbackNotSupported,
+    ModelLoadError,
+    PredictionFailed,
+    TiffinError,
+)
+from tiffin.metrics import Result, unwrap_result
+from tiffin.model.contract import PIPELINE_STAGES, is_async, names_parameter
+from tiffin.model.endpoints import Endpoint, EndpointRouter
 from tiffin.model.info import ModelInfo
 
 logger = logging.getLogger("tiffin.model")
@@ -25,6 +35,23 @@ class Stage:
     name: str
     func: Callable[[Any], Any]
     is_async: bool
+
+
+Stages = Sequence[Stage]
+"""The steps one call runs: the prediction pipeline, the feedback step, an endpoint."""
+
+
+@dataclass(frozen=True)
+class FeedbackCall:
+    """The arguments of one ``feedback(inputs, truth, predicted)`` call."""
+
+    inputs: Any
+    truth: Any
+    predicted: Any
+
+
+def _give_feedback(feedback: Callable[..., Any], call: FeedbackCall) -> Any:
+    return feedback(call.inputs, call.truth, call.predicted)
 
 
 class ModelHandle:
@@ -51,6 +78,10 @@ class ModelHandle:
         self._factory = factory
         self.instance: Any = None
         self.stages: tuple[Stage, ...] = ()
+        self.feedback_stages: tuple[Stage, ...] = ()
+        """The ``feedback`` step (taking a :class:`FeedbackCall`); empty without one."""
+        self.names_parameter: str | None = None
+        """The parameter of ``predict`` that receives the feature names, if it has one."""
         self.loaded = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -64,6 +95,42 @@ class ModelHandle:
             if func is not None:
                 stages.append(Stage(stage, func, is_async(func)))
         self.stages = tuple(stages)
+        self.names_parameter = names_parameter(self.instance.predict)
+        feedback = getattr(self.instance, "feedback", None)
+        self.feedback_stages = (
+            (Stage("feedback", functools.partial(_give_feedback, feedback), is_async(feedback)),)
+            if callable(feedback)
+            else ()
+        )
+
+    def stages_with_names(self, names: Any) -> tuple[Stage, ...]:
+        """The pipeline with ``predict`` given the request's feature names (``[]`` when
+        the request has none), for a model whose predict asks for them."""
+        if self.names_parameter is None:
+            return self.stages
+        given = {self.names_parameter: [] if names is None else names}
+        return tuple(
+            Stage(s.name, functools.partial(s.func, **given), s.is_async) if s.name == "predict"
+            else s
+            for s in self.stages
+        )  # fmt: skip
+
+    def endpoints(self) -> list[Endpoint]:
+        """The custom routes the model's ``endpoints(router)`` adds (none without it)."""
+        method = getattr(self.instance, "endpoints", None)
+        if method is None:
+            return []
+        router = EndpointRouter()
+        try:
+            method(router)
+        except TiffinError:
+            raise
+        except Exception as exc:
+            raise ContractError(
+                f"{self.name}: endpoints(router) raised {type(exc).__name__}: {exc}",
+                hint="endpoints() should only add routes: router.add('GET', '/path', handler)",
+            ) from exc
+        return router.endpoints
 
     def start_load(self) -> Awaitable[Any] | None:
         """Instantiate and run a sync ``load()``; return the awaitable of an async one.
@@ -100,14 +167,16 @@ class ModelHandle:
 
     @property
     def all_sync(self) -> bool:
-        """True when no stage is a coroutine function, so the pipeline can run in one call."""
-        return not any(stage.is_async for stage in self.stages)
+        """True when no stage (feedback included) is a coroutine function, so each call can
+        run in one go on a thread."""
+        return not any(stage.is_async for stage in (*self.stages, *self.feedback_stages))
 
     # -- inference ---------------------------------------------------------------------------
 
-    def run_sync(self, payload: Any) -> Any:
-        """Run every stage in the calling thread. Only valid when :attr:`all_sync`."""
-        for stage in self.stages:
+    def run_sync(self, payload: Any, stages: Stages | None = None) -> Any:
+        """Run every stage (the pipeline unless ``stages`` says otherwise) in the calling
+        thread. Only valid when none of them is async."""
+        for stage in stages or self.stages:
             try:
                 payload = stage.func(payload)
             except TiffinError:
@@ -117,9 +186,12 @@ class ModelHandle:
                 raise PredictionFailed(stage.name, exc) from exc
         return payload
 
-    async def run_async(self, payload: Any, call_sync: SyncCaller) -> Any:
-        """Run every stage, awaiting async ones and handing sync ones to ``call_sync``."""
-        for stage in self.stages:
+    async def run_async(
+        self, payload: Any, call_sync: SyncCaller, stages: Stages | None = None
+    ) -> Any:
+        """Run every stage (the pipeline unless ``stages`` says otherwise), awaiting async
+        ones and handing sync ones to ``call_sync``."""
+        for stage in stages or self.stages:
             try:
                 if stage.is_async:
                     payload = await stage.func(payload)
@@ -132,16 +204,36 @@ class ModelHandle:
                 raise PredictionFailed(stage.name, exc) from exc
         return payload
 
-    def predict(self, inputs: Any) -> Any:
-        """Run preprocess -> predict -> postprocess on ``inputs`` and return the result.
+    def predict(self, inputs: Any, names: Any = None) -> Any:
+        """Run preprocess -> predict -> postprocess on ``inputs`` and return the output, as
+        the server answers it (the metrics of a :class:`~tiffin.metrics.Result` left out).
 
-        Loads the model first if that has not happened yet.
+        Loads the model first if that has not happened yet; ``names`` go to a predict
+        that asks for them.
         """
+        return self.call(inputs, names).output
+
+    def call(self, inputs: Any, names: Any = None) -> Result:
+        """:meth:`predict`, returning the output with the metrics and topics the model
+        reported, as a :class:`~tiffin.metrics.Result`."""
         if not self.loaded:
             self.load()
-        if self.all_sync:
-            return self.run_sync(inputs)
-        return asyncio.run(self.run_async(inputs, call_inline))
+        return unwrap_result(self._run(inputs, self.stages_with_names(names)))
+
+    def feedback(self, inputs: Any, truth: Any, predicted: Any) -> Result:
+        """Call the model's ``feedback(inputs, truth, predicted)``; its output and metrics as
+        a :class:`~tiffin.metrics.Result`."""
+        if not self.loaded:
+            self.load()
+        if not self.feedback_stages:
+            raise FeedbackNotSupported(self.name)
+        return unwrap_result(self._run(FeedbackCall(inputs, truth, predicted),
+                                       self.feedback_stages))  # fmt: skip
+
+    def _run(self, payload: Any, stages: Stages) -> Any:
+        if not any(stage.is_async for stage in stages):
+            return self.run_sync(payload, stages)
+        return asyncio.run(self.run_async(payload, call_inline, stages))
 
     # -- metadata ----------------------------------------------------------------------------
 

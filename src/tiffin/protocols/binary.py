@@ -8,6 +8,7 @@ from tiffin.protocols.common import require_media_type
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route
 from tiffin.protocols.kserve_v1 import wrap_predictions
+from tiffin.protocols.messages import names_of
 
 PROTOCOL = "binary"
 MEDIA_TYPE = "application/x-msgpack"
@@ -22,11 +23,13 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         dp.check(request.params["name"])
         require_media_type(request, ACCEPTED)
         body = codec.decode(request.body)
+        request_id = request.identify()
         if isinstance(body, dict) and ("instances" in body or "inputs" in body):
             inputs = body["instances"] if "instances" in body else body["inputs"]
-            result = wrap_predictions(await dp.infer(inputs))
+            names = names_of(body) if dp.takes_names else None
+            result = wrap_predictions(await dp.infer(inputs, request_id=request_id, names=names))
         else:
-            result = await dp.infer(body)
+            result = await dp.infer(body, request_id=request_id)
         return Response(encode_result(codec, result), 200, MEDIA_TYPE)
 
     return [

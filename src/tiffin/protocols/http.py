@@ -5,20 +5,32 @@ Deliberately tiny: every allocation here sits on the hot path of each request.
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
 from tiffin.errors import PayloadTooLarge
 from tiffin.types import Receive, Scope, Send
 
+REQUEST_ID_HEADER = b"x-request-id"
+MAX_REQUEST_ID = 200
+"""A longer request id is cut to this many characters."""
+_NOT_HEADER_SAFE = re.compile(r"[^\x21-\x7e]")
+
 
 class Request:
-    """One HTTP request: method, path, matched path parameters, headers and body."""
+    """One HTTP request: method, path, matched path parameters, headers and body.
 
-    __slots__ = ("body", "method", "params", "path", "scope")
+    ``request_id`` is None until a handler that runs the model asks for it
+    (:meth:`identify`); the app then returns it in the ``X-Request-Id`` header.
+    """
+
+    __slots__ = ("body", "method", "params", "path", "request_id", "scope")
 
     def __init__(self, scope: Scope, body: bytes, params: dict[str, str]) -> None:
         self.scope = scope
@@ -26,6 +38,24 @@ class Request:
         self.path: str = scope["path"]
         self.params = params
         self.body = body
+        self.request_id: str | None = None
+
+    def identify(self, given: Any = None) -> str:
+        """The request's id: its ``X-Request-Id`` header, else ``given`` (the Open Inference
+        Protocol's ``id``), else 32 random hex digits; fixed on first call. Characters a
+        header cannot carry become ``_``."""
+        if self.request_id is None:
+            chosen = self.header(REQUEST_ID_HEADER) or (str(given) if given else None)
+            if chosen:
+                self.request_id = _NOT_HEADER_SAFE.sub("_", chosen[:MAX_REQUEST_ID])
+            else:
+                self.request_id = f"{random.getrandbits(128):032x}"
+        return self.request_id
+
+    def query(self) -> dict[str, str]:
+        """The query string as a dict (the last value of a repeated key wins)."""
+        raw = self.scope.get("query_string") or b""
+        return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
 
     def header(self, name: bytes) -> str | None:
         """The value of a header, given its lower-case name as bytes."""

@@ -10,6 +10,7 @@ from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.common import json_body, prefers_html
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route, json_response
+from tiffin.protocols.messages import names_of
 
 PROTOCOL = "kserve_v1"
 
@@ -58,8 +59,10 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
 
     async def predict(request: Request) -> Response:
         dp.check(request.params["name"])
-        inputs = unwrap_instances(json_body(request))
-        result = await dp.infer(inputs)
+        body = json_body(request)
+        inputs = unwrap_instances(body)
+        names = names_of(body) if dp.takes_names else None
+        result = await dp.infer(inputs, request_id=request.identify(), names=names)
         return Response(dumps_result(wrap_predictions(result)))
 
     return [
@@ -70,7 +73,8 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
               "Model readiness: 200 when loaded, 503 while loading, 404 if unknown",
               responses={404: "unknown model", 503: "model still loading"}),
         Route("POST", "/v1/models/{name}:predict", predict, PROTOCOL,
-              'Predict: {"instances": [...]} or {"inputs": ...} in, {"predictions": [...]} out',
+              'Predict: {"instances": [...]} or {"inputs": ...} (and "names", for a predict '
+              'taking them) in, {"predictions": [...]} out',
               request_types=("application/json",),
               responses={400: "malformed body", 404: "unknown model"}),
     ]  # fmt: skip

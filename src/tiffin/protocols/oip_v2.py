@@ -118,10 +118,11 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         dp.check(name, version_of(request))
         body, blobs = parse_request(request)
         if is_instances_body(body, blobs):
-            result = await dp.infer(unwrap_instances(body))
+            result = await dp.infer(unwrap_instances(body), request_id=request.identify())
             return Response(dumps_result(wrap_predictions(result)))
         check_inference_request(body)
-        result = await dp.infer(model_payload(body, blobs))
+        request_id = request.identify(body.get("id"))
+        result = await dp.infer(model_payload(body, blobs), request_id=request_id)
         outputs, binary = requested_outputs(named_outputs(result, dp.outputs), body)
         response: dict[str, Any] = {"model_name": name, "model_version": dp.version}
         if "id" in body:

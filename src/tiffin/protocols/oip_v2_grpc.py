@@ -9,11 +9,13 @@ maps them to gRPC status codes with the same table that maps them to HTTP status
 ModelInfer answers with raw contents when the request used ``raw_input_contents`` (as
 Triton does), typed contents otherwise; a request parameter ``binary_data_output`` or
 an output's ``binary_data`` parameter (bools, as in the REST binary extension) override
-that. The request's ``id`` is echoed.
+that. The request's ``id`` is echoed; a request without one gets a new id, which its
+event (with Kafka configured) carries too.
 """
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from tiffin.inference.dataplane import DataPlane
@@ -64,7 +66,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     async def ModelInfer(self, request: Any, context: Any) -> Any:
         """Decode the inputs, run the model, encode the requested outputs."""
         self.dp.check(request.model_name, request.model_version or None)
-        result = await self.dp.infer(model_payload(decode_inputs(request)))
+        request_id = request.id or f"{random.getrandbits(128):032x}"
+        result = await self.dp.infer(model_payload(decode_inputs(request)), request_id=request_id)
         parameters = parameters_of(request.parameters)
         everything_binary = bool(
             parameters.get("binary_data_output", bool(request.raw_input_contents))
@@ -75,5 +78,5 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             named_outputs(result, self.dp.outputs), requested, everything_binary
         )
         return infer_response(
-            request.model_name, self.dp.version, request.id, outputs, raw=bool(binary)
+            request.model_name, self.dp.version, request_id, outputs, raw=bool(binary)
         )

@@ -27,7 +27,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
     async def invocations(request: Request) -> Response:
         encoder = encoder_for(request.header(b"accept"), ctx.default_accept)
         payload = decoder_for(request.header(b"content-type")).decode(request.body)
-        result = await dp.infer(payload)
+        result = await dp.infer(payload, request_id=request.identify())
         attributes = request.header(CUSTOM_ATTRIBUTES)
         headers = [(CUSTOM_ATTRIBUTES, attributes.encode("latin-1"))] if attributes else None
         return Response(encode_result(encoder, result), 200, encoder.media_type, headers)

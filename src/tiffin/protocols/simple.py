@@ -1,4 +1,9 @@
-"""Simple REST: ``POST /api/ml/predict`` hands the decoded body to the model as it is."""
+"""Simple REST: ``POST /api/ml/predict`` hands the decoded body to the model as it is.
+
+A model whose ``predict(self, X, names)`` asks for feature names gets ml-deploy's (and
+Seldon's) message instead: ``{"data": {"names": [...], "ndarray": [...]}}`` gives it the
+rows as ``X`` and ``names`` (see :mod:`tiffin.protocols.messages`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from tiffin.codecs import decoder_for, encode_result, encoder_for
 from tiffin.inference.dataplane import DataPlane
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route
+from tiffin.protocols.messages import message_values
 
 PROTOCOL = "simple"
 
@@ -16,7 +22,10 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
     async def predict(request: Request) -> Response:
         encoder = encoder_for(request.header(b"accept"))
         payload = decoder_for(request.header(b"content-type")).decode(request.body)
-        result = await dp.infer(payload)
+        names = None
+        if dp.takes_names:
+            payload, names = message_values(payload)
+        result = await dp.infer(payload, request_id=request.identify(), names=names)
         return Response(encode_result(encoder, result), 200, encoder.media_type)
 
     return [

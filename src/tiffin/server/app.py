@@ -1,5 +1,5 @@
-"""The ASGI application: routing, lifespan (background model load, the gRPC server),
-errors and metrics."""
+"""The ASGI application: routing, lifespan (background model load, the gRPC server, the
+model's metrics and events, its custom endpoints), errors and metrics."""
 
 from __future__ import annotations
 
@@ -11,15 +11,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tiffin import console as browser_console
-from tiffin.errors import ServerError, TiffinError, setting
+from tiffin.errors import RouteClash, ServerError, TiffinError, setting
+from tiffin.events import EventPublisher
 from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.reporting import Reporter
+from tiffin.metrics.prometheus import MetricsRecorder
 from tiffin.protocols import ServerContext, all_routes
-from tiffin.protocols.http import Request, read_body
+from tiffin.protocols.custom import custom_routes
+from tiffin.protocols.http import REQUEST_ID_HEADER, Request, Response, read_body
+from tiffin.server.batch_metrics import BatchMetrics
 from tiffin.server.errors import error_response, plain_error
+from tiffin.server.events_config import EventsOptions, start_publisher
 from tiffin.server.grpc_config import GrpcOptions
 from tiffin.server.metrics import Metrics
 from tiffin.server.openapi import openapi_document
-from tiffin.server.routing import MethodNotAllowed, Router
+from tiffin.server.routing import MethodNotAllowed, Router, describe
 from tiffin.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -50,6 +56,9 @@ class TiffinApp:
     With ``grpc`` options, its lifespan also runs the Open Inference Protocol over gRPC
     on the same event loop and dataplane (:mod:`tiffin.server.grpc_server`). With
     ``console`` (the default) it serves the browser console too (:mod:`tiffin.console`).
+    The model's own metrics go to ``/metrics``; with ``events`` each worker publishes its
+    predictions and feedback to Kafka (:mod:`tiffin.server.events_config`). The model's
+    custom endpoints are served once it has loaded.
     """
 
     def __init__(
@@ -62,6 +71,8 @@ class TiffinApp:
         grpc: GrpcOptions | None = None,
         on_load_failed: Callable[[TiffinError], None] = exit_on_load_failure,
         console: bool = True,
+        events: EventsOptions | None = None,
+        graceful_timeout: float = 30.0,
     ) -> None:
         self.dataplane = dataplane
         self.max_body_size = max_body_size
@@ -69,6 +80,10 @@ class TiffinApp:
         self.grpc_server: GrpcServer | None = None
         self.on_load_failed = on_load_failed
         self.metrics: Metrics | None = None
+        self.events = events
+        self.publisher: EventPublisher | None = None
+        self.graceful_timeout = graceful_timeout
+        self._stopping_since: float | None = None
         self.context = ServerContext(
             workers=workers,
             max_body_size=max_body_size,
@@ -101,9 +116,11 @@ class TiffinApp:
     # -- requests ----------------------------------------------------------------------------
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer one HTTP request, recording it in the metrics."""
+        """Answer one HTTP request, recording it in the metrics; a request that ran the
+        model gets its id back in ``X-Request-Id``."""
         started = time.perf_counter()
         protocol = "unrouted"
+        request: Request | None = None
         try:
             found = self.router.match(scope["method"], scope["path"])
             if found is None:
@@ -112,7 +129,8 @@ class TiffinApp:
                 route, params = found
                 protocol = route.protocol
                 body = await read_body(scope, receive, self.max_body_size)
-                response = await route.handler(Request(scope, body, params))
+                request = Request(scope, body, params)
+                response = await route.handler(request)
         except TiffinError as exc:
             response = error_response(exc)
         except MethodNotAllowed as exc:
@@ -121,6 +139,8 @@ class TiffinApp:
         except Exception as exc:
             logger.exception("unexpected error answering %s %s", scope["method"], scope["path"])
             response = plain_error(500, f"internal error: {type(exc).__name__}: {exc}")
+        if request is not None and request.request_id is not None:
+            _add_request_id(response, request.request_id)
         await response.send_to(send)
         if self.metrics is not None:
             self.metrics.observe(protocol, response.status, time.perf_counter() - started)
@@ -133,30 +153,77 @@ class TiffinApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.metrics = Metrics()
-                self.context.render_metrics = self.metrics.exposition
                 try:
-                    await self._start_grpc()
+                    await self.startup()
                 except ServerError as exc:
                     self.on_load_failed(exc)
                     await send({"type": "lifespan.startup.failed", "message": exc.message})
                     return
-                self._load_task = asyncio.create_task(self._load())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._load_task is not None:
-                    self._load_task.cancel()
-                if self.grpc_server is not None:
-                    await self.grpc_server.begin_stop()
-                self.dataplane.close()
+                await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def startup(self) -> asyncio.Task[None]:
+        """In each worker: metrics, the gRPC server, the reporter of the model's metrics and
+        events; then the model loads in the background (the task returned). Raises
+        ServerError if the worker cannot serve as configured."""
+        self.metrics = Metrics()
+        self.context.render_metrics = self.metrics.exposition
+        await self._start_grpc()
+        self._start_reporting(self.metrics)
+        self.dataplane.batch_observer = BatchMetrics(self.metrics.registry, self.dataplane.name)
+        self._load_task = asyncio.create_task(self._load())
+        return self._load_task
+
+    async def shutdown(self) -> None:
+        """Stop loading, drain gRPC, release the model, and send the buffered events within
+        what is left of the graceful timeout."""
+        if self._load_task is not None:
+            self._load_task.cancel()
+        if self.grpc_server is not None:
+            await self.grpc_server.begin_stop()
+        self.dataplane.close()
+        if self.publisher is not None:
+            since = self._stopping_since or time.monotonic()
+            timeout = max(1.0, since + self.graceful_timeout - time.monotonic() - 1.0)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.publisher.close, timeout)
 
     def begin_shutdown(self) -> None:
         """The server is stopping (SIGTERM): stop taking gRPC calls now and drain those in
         flight while HTTP drains too; the lifespan shutdown waits for it."""
+        self._stopping_since = time.monotonic()
         if self.grpc_server is not None:
             self.grpc_server.begin_stop()
+
+    def _start_reporting(self, metrics: Metrics) -> None:
+        """The model's metrics go to this worker's registry (merged over the workers by
+        ``/metrics``), its events to this worker's publisher."""
+        dp = self.dataplane
+        if self.events is not None:
+            self.publisher = start_publisher(self.events, metrics.registry)
+        recorder = MetricsRecorder(dp.name, dp.version, registry=metrics.registry)
+        rejected = metrics.rejection_counter(dp.name, dp.version)
+        dp.reporter = Reporter(dp.name, dp.version, recorder=recorder, publisher=self.publisher,
+                               on_rejected=rejected)  # fmt: skip
+
+    def _add_endpoints(self) -> None:
+        """Serve the model's custom endpoints; RouteClash if one has the method and path of
+        a route already served."""
+        endpoints = self.dataplane.endpoints()
+        for endpoint in endpoints:
+            known = self.router.taken(endpoint.method, endpoint.path)
+            if known is not None:
+                raise RouteClash(endpoint.method, endpoint.path, describe(known),
+                                 endpoint.handler_name)  # fmt: skip
+        if endpoints:
+            self.router.extend(custom_routes(self.dataplane, endpoints))
+            self._openapi_doc = None
+            logger.info(
+                "custom endpoints: %s", ", ".join(f"{e.method} {e.path}" for e in endpoints)
+            )
 
     async def _start_grpc(self) -> None:
         if self.grpc is None:
@@ -181,6 +248,7 @@ class TiffinApp:
     async def _load(self) -> None:
         try:
             await self.dataplane.load()
+            self._add_endpoints()
         except TiffinError as exc:
             self.on_load_failed(exc)
             return
@@ -188,3 +256,9 @@ class TiffinApp:
             await self.grpc_server.serving()
         if self.metrics is not None and self.dataplane.load_seconds is not None:
             self.metrics.model_loaded(self.dataplane.name, self.dataplane.load_seconds)
+
+
+def _add_request_id(response: Response, request_id: str) -> None:
+    """Return the request's id in ``X-Request-Id``."""
+    header = (REQUEST_ID_HEADER, request_id.encode("latin-1", "replace"))
+    response.headers = [*response.headers, header] if response.headers else [header]

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import orjson
 
 from tiffin.errors import (
+    FeedbackNotSupported,
     InvalidInput,
     ModelLoadError,
     ModelNotFound,
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: dict[type[TiffinError], Status] = {
     ModelLoadError: Status(503, "UNAVAILABLE"),
     PredictionTimeout: Status(504, "DEADLINE_EXCEEDED"),
     PredictionFailed: Status(500, "INTERNAL"),
+    FeedbackNotSupported: Status(501, "UNIMPLEMENTED"),
 }
 UNEXPECTED = Status(500, "INTERNAL")
 """Any other error: a bug, answered with its type and message, never a traceback."""

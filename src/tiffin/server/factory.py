@@ -8,9 +8,11 @@ import signal
 from collections.abc import Mapping
 from pathlib import Path
 
+from tiffin.inference.batching import BatchOptions
 from tiffin.inference.dataplane import DataPlane
 from tiffin.model.loader import build_handle
 from tiffin.server.app import TiffinApp
+from tiffin.server.events_config import events_options
 from tiffin.server.grpc_config import grpc_options
 from tiffin.spec import LoadedSpec, ServerSettings, load_spec
 
@@ -31,14 +33,21 @@ def create_app(
     """Import and check the user's model now; it is instantiated and loaded per worker.
 
     Each worker also serves gRPC when ``settings`` ask for it (see
-    :func:`tiffin.server.grpc_config.resolve_grpc_port`).
+    :func:`tiffin.server.grpc_config.resolve_grpc_port`), and publishes events with a
+    ``kafka_broker`` (:func:`tiffin.server.events_config.events_options`, checked here).
     """
+    events = events_options(settings)
     handle = build_handle(loaded, environ=environ)
     dataplane = DataPlane(
         handle,
         timeout=settings.timeout,
         threads=settings.threads,
         on_wedged=request_worker_restart,
+        batching=BatchOptions(
+            settings.max_batch_size,
+            settings.max_latency_ms / 1000,
+            model_accepts=loaded.spec.batching,
+        ),
     )
     return TiffinApp(
         dataplane,
@@ -46,6 +55,8 @@ def create_app(
         max_body_size=settings.max_body_size,
         grpc=grpc_options(settings),
         console=settings.console,
+        events=events,
+        graceful_timeout=settings.graceful_timeout,
     )
 
 

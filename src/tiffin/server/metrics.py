@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests, latency, errors by protocol and status, model load time.
+"""Prometheus metrics: requests, latency, errors by protocol and status, model load time,
+and the model-reported metrics that were rejected.
 
 A request's status is its HTTP status code (``200``, ``404``), or for gRPC calls the
 name of its gRPC status code (``OK``, ``NOT_FOUND``) under the protocol ``oip_v2_grpc``.
@@ -11,6 +12,7 @@ so the numbers cover the whole server, not the worker that happened to answer.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import (
@@ -22,18 +24,13 @@ from prometheus_client import (
     generate_latest,
 )
 
+from tiffin.errors import InvalidMetric
+from tiffin.metrics.prometheus import use_multiprocess_values
+
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
     60.0,
 )  # fmt: skip
-
-
-def _use_multiprocess_values() -> None:
-    """prometheus_client picks its value class at import; switch it if imported too early."""
-    from prometheus_client import values
-
-    if values.ValueClass.__name__ != "MmapedValue":
-        values.ValueClass = values.MultiProcessValue()
 
 
 class Metrics:
@@ -43,8 +40,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-        if self.multiprocess:
-            _use_multiprocess_values()
+        use_multiprocess_values()
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "tiffin_requests",
@@ -73,6 +69,14 @@ class Metrics:
             multiprocess_mode="max",
             registry=self.registry,
         )
+        self.rejections = Counter(
+            "tiffin_metric_rejections",
+            "Metrics reported by the model and rejected (unknown type, a value that is no "
+            "number, a name reported before as another type...), by model and version; the "
+            "prediction was answered without them.",
+            ["model", "version"],
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, int | str], tuple[Any, Any | None, Any]] = {}
 
     def observe(self, protocol: str, status: int | str, seconds: float) -> None:
@@ -92,6 +96,11 @@ class Metrics:
         if children[1] is not None:
             children[1].inc()
         children[2].observe(seconds)
+
+    def rejection_counter(self, model: str, version: str) -> Callable[[InvalidMetric], None]:
+        """What counts one rejected metric of ``model`` (a Reporter's ``on_rejected``)."""
+        child = self.rejections.labels(model, version)
+        return lambda error: child.inc()
 
     def model_loaded(self, model: str, seconds: float) -> None:
         """Record how long the model took to load."""

@@ -24,6 +24,7 @@ __all__ = [
     "Name",
     "PythonVersion",
     "TiffinExtras",
+    "TopicName",
     "VersionLabel",
     "WorkerClass",
     "parse_size",
@@ -38,6 +39,8 @@ _MODEL_REF = re.compile(rf"^{_MODULE}(?::{_IDENT})?$")
 _FUNCTION_REF = re.compile(rf"^{_MODULE}:{_IDENT}$")
 _WORKER_CLASS = re.compile(rf"^(?:uvicorn|uvicorn-h11|{_MODULE}\.{_IDENT})$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TOPIC = re.compile(r"^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,249}$")
+"""Kafka's rule for a topic name (``tiffin.events.topics`` checks it again)."""
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 _UNITS = {
     "": 1,
@@ -53,6 +56,8 @@ _UNITS = {
 }
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
+_LEVEL_ALIASES = {"warn": "warning", "fatal": "critical"}
+"""Spellings of Python's logging module that mean one of :data:`LOG_LEVELS`."""
 
 
 def parse_size(value: Any) -> int:
@@ -101,6 +106,11 @@ def _matching(regex: re.Pattern[str], advice: str) -> AfterValidator:
 
 def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
+
+
+def _level(value: Any) -> Any:
+    value = _lower(value)
+    return _LEVEL_ALIASES.get(value, value) if isinstance(value, str) else value
 
 
 def _scalar_to_str(value: Any) -> Any:
@@ -182,5 +192,9 @@ EnvName = Annotated[str, _matching(_ENV_NAME, "is not an environment variable na
 PythonVersion = Annotated[str, BeforeValidator(_quoted_version), AfterValidator(_python_version)]
 VersionLabel = Annotated[str, BeforeValidator(_number_to_str)]
 EnvValues = Annotated[dict[str, str], BeforeValidator(_env_values_to_str)]
-LogLevelName = Annotated[LogLevel, BeforeValidator(_lower)]
+LogLevelName = Annotated[LogLevel, BeforeValidator(_level)]
+TopicName = Annotated[
+    str,
+    _matching(_TOPIC, "is not a Kafka topic name: 1 to 249 of a-z A-Z 0-9 . _ -, not '.' or '..'"),
+]
 TiffinExtras = Annotated[list[str], AfterValidator(_tiffin_extras)]

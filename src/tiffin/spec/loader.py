@@ -28,24 +28,42 @@ NO_SPEC_HINT = "run `tiffin init NAME` to create one, or pass a .py file holding
 _TABLE = ("tool", "tiffin")
 _NOT_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
-_ENV_FIELDS = {
-    "TIFFIN_HOST": "host",
-    "TIFFIN_WORKERS": "workers",
-    "TIFFIN_THREADS": "threads",
-    "TIFFIN_WORKER_CLASS": "worker_class",
-    "TIFFIN_TIMEOUT": "timeout",
-    "TIFFIN_GRACEFUL_TIMEOUT": "graceful_timeout",
-    "TIFFIN_LOG_LEVEL": "log_level",
-    "TIFFIN_ACCESS_LOG": "access_log",
-    "TIFFIN_CONSOLE": "console",
-    "TIFFIN_MAX_BODY_SIZE": "max_body_size",
-    "TIFFIN_GRPC_MAX_MESSAGE_SIZE": "grpc_max_message_size",
+ENV_VARIABLES: dict[str, tuple[str, ...]] = {
+    "host": ("TIFFIN_HOST",),
+    "port": ("TIFFIN_PORT", "HTTP_PORT", "SAGEMAKER_BIND_TO_PORT"),
+    "grpc_port": ("TIFFIN_GRPC_PORT", "GRPC_PORT"),
+    "workers": ("TIFFIN_WORKERS", "GUNICORN_WORKERS"),
+    "threads": ("TIFFIN_THREADS", "GUNICORN_THREADS", "GUNICORN_THREAD"),
+    "worker_class": ("TIFFIN_WORKER_CLASS", "GUNICORN_WORKER_CLASS"),
+    "timeout": ("TIFFIN_TIMEOUT",),
+    "max_batch_size": ("TIFFIN_MAX_BATCH_SIZE",),
+    "max_latency_ms": ("TIFFIN_MAX_LATENCY_MS",),
+    "graceful_timeout": ("TIFFIN_GRACEFUL_TIMEOUT",),
+    "log_level": ("TIFFIN_LOG_LEVEL", "LOG_LEVEL"),
+    "access_log": ("TIFFIN_ACCESS_LOG", "GUNICORN_ACCESS_LOG"),
+    "debug": ("TIFFIN_DEBUG", "APP_DEBUG"),
+    "console": ("TIFFIN_CONSOLE",),
+    "max_body_size": ("TIFFIN_MAX_BODY_SIZE",),
+    "grpc_max_message_size": ("TIFFIN_GRPC_MAX_MESSAGE_SIZE",),
+    "kafka_broker": ("TIFFIN_KAFKA_BROKER", "KAFKA_BROKER"),
+    "predictions_topic": ("TIFFIN_PREDICTIONS_TOPIC",),
+    "feedback_topic": ("TIFFIN_FEEDBACK_TOPIC",),
+    "event_inputs": ("TIFFIN_EVENT_INPUTS",),
+    "event_outputs": ("TIFFIN_EVENT_OUTPUTS",),
+    "max_event_size": ("TIFFIN_MAX_EVENT_SIZE",),
 }
-_PORT_VARS = ("TIFFIN_PORT", "HTTP_PORT", "SAGEMAKER_BIND_TO_PORT")
-_GRPC_PORT_VARS = ("TIFFIN_GRPC_PORT", "GRPC_PORT")
+"""The environment variables of each server setting, the first one set winning: tiffin's
+own name, then the name KServe, SageMaker or ml-deploy (KAFKA_BROKER, LOG_LEVEL,
+HTTP_PORT, APP_DEBUG, GUNICORN_*) gives it."""
 _TRUE = ("1", "true", "t", "yes", "y", "on")
 _FALSE = ("0", "false", "f", "no", "n", "off")
-_BOOLEAN_FIELDS = ("access_log", "console")
+_BOOLEAN_FIELDS = ("access_log", "console", "debug", "event_inputs", "event_outputs")
+SEED_TRUE = ("1", "true", "t")
+"""ml-deploy's booleans (APP_DEBUG, GUNICORN_ACCESS_LOG): true for these, else false."""
+SEED_BOOLEANS = ("APP_DEBUG", "GUNICORN_ACCESS_LOG")
+WSGI_WORKERS = ("sync", "gthread", "eventlet", "gevent", "tornado")
+"""gunicorn's own worker classes (ml-deploy's GUNICORN_WORKER_CLASS): they serve WSGI
+apps; tiffin's ASGI app runs on its uvicorn worker instead."""
 
 
 @dataclass(frozen=True)
@@ -160,27 +178,30 @@ def _kind(value: Any) -> str:
 
 
 def apply_env(settings: ServerSettings, environ: Mapping[str, str]) -> ServerSettings:
-    """A copy of ``settings`` overridden by ``TIFFIN_*`` environment variables.
+    """A copy of ``settings`` overridden by environment variables (:data:`ENV_VARIABLES`).
 
-    The port comes from ``TIFFIN_PORT``, else ``HTTP_PORT``, else
-    ``SAGEMAKER_BIND_TO_PORT``; the gRPC port from ``TIFFIN_GRPC_PORT``, else
-    ``GRPC_PORT``. Empty variables are ignored.
+    For each setting the first variable set wins: ``TIFFIN_PORT``, else ``HTTP_PORT``,
+    else ``SAGEMAKER_BIND_TO_PORT``; ``TIFFIN_KAFKA_BROKER``, else ``KAFKA_BROKER``... Empty
+    variables are ignored. ml-deploy's booleans (``APP_DEBUG``, ``GUNICORN_ACCESS_LOG``)
+    are true for 1, true or t and false otherwise; its ``GUNICORN_WORKER_CLASS`` names
+    (sync, gevent...) mean tiffin's uvicorn worker.
     """
-    names = (*_ENV_FIELDS, *_PORT_VARS, *_GRPC_PORT_VARS)
-    given = {var: environ.get(var, "").strip() for var in names}
-    given = {var: value for var, value in given.items() if value}
-    chosen = {var: field for var, field in _ENV_FIELDS.items() if var in given}
-    for field, variables in (("port", _PORT_VARS), ("grpc_port", _GRPC_PORT_VARS)):
-        first = next((var for var in variables if var in given), None)
-        if first:
-            chosen[first] = field
-    values = {field: _env_value(var, field, given[var]) for var, field in chosen.items()}
-    labels = {field: f"environment variable {var}={given[var]!r}" for var, field in chosen.items()}
-    keys = {field: var for var, field in chosen.items()}
-    return _updated(settings, values, labels, keys)
+    chosen: dict[str, str] = {}
+    for field, variables in ENV_VARIABLES.items():
+        var = next((var for var in variables if environ.get(var, "").strip()), None)
+        if var is not None:
+            chosen[field] = var
+    given = {var: environ[var].strip() for var in chosen.values()}
+    values = {field: _env_value(var, field, given[var]) for field, var in chosen.items()}
+    labels = {field: f"environment variable {var}={given[var]!r}" for field, var in chosen.items()}
+    return _updated(settings, values, labels, dict(chosen))
 
 
 def _env_value(var: str, field: str, value: str) -> Any:
+    if var in SEED_BOOLEANS:
+        return value.lower() in SEED_TRUE
+    if var == "GUNICORN_WORKER_CLASS" and value.lower() in WSGI_WORKERS:
+        return "uvicorn"
     if field not in _BOOLEAN_FIELDS:
         return value
     if value.lower() in _TRUE:

@@ -22,6 +22,7 @@ from tiffin.spec._fields import (
     Name,
     PythonVersion,
     TiffinExtras,
+    TopicName,
     VersionLabel,
     WorkerClass,
 )
@@ -74,6 +75,27 @@ class ServerSettings(BaseModel):
         description="Seconds a single request may take before it fails with 504.",
         examples=[60, 2.5],
     )
+    max_batch_size: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Most rows one predict call receives: requests arriving together over any "
+            "protocol are joined into one call, and each gets its own rows back. Only for a "
+            "model that accepts batches (`batching: true`); 1 turns batching off."
+        ),
+        examples=[1, 64],
+    )
+    max_latency_ms: float = Field(
+        default=0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description=(
+            "Milliseconds the oldest queued request waits for others to fill its batch "
+            "(up to max_batch_size rows) before the batch runs anyway; 0: a batch takes "
+            "what is queued when the model is free."
+        ),
+        examples=[0, 5, 20],
+    )
     graceful_timeout: float = Field(
         default=30.0,
         ge=0,
@@ -87,6 +109,14 @@ class ServerSettings(BaseModel):
         examples=["info", "DEBUG"],
     )
     access_log: bool = Field(default=False, description="Log one line per request.")
+    debug: bool = Field(
+        default=False,
+        description=(
+            "Run one auto-reloading development process (uvicorn) instead of gunicorn's "
+            "workers; for development only."
+        ),
+        examples=[False, True],
+    )
     console: bool = Field(
         default=True,
         description=(
@@ -120,6 +150,43 @@ class ServerSettings(BaseModel):
             "(at most 2GiB - 1)."
         ),
         examples=["16MB", "64MiB"],
+    )
+    kafka_broker: str | None = Field(
+        default=None,
+        description=(
+            "Kafka bootstrap servers, 'host:port[,host:port]': each predict and feedback is "
+            "then published as an event (pip install 'tiffin[kafka]'). Unset: no events."
+        ),
+        examples=["localhost:9092", "kafka-1:9092,kafka-2:9092"],
+    )
+    predictions_topic: TopicName = Field(
+        default="tiffin-predictions",
+        description="The topic every prediction's event goes to (a model's Result may add more).",
+        examples=["tiffin-predictions", "iris-predictions"],
+    )
+    feedback_topic: TopicName = Field(
+        default="tiffin-feedback",
+        description="The topic every feedback's event goes to (a model's Result may add more).",
+        examples=["tiffin-feedback"],
+    )
+    event_inputs: bool = Field(
+        default=True,
+        description="Put the request's inputs in events; false leaves them out of every event.",
+        examples=[True, False],
+    )
+    event_outputs: bool = Field(
+        default=True,
+        description="Put the model's outputs in events; false leaves them out of every event.",
+        examples=[True, False],
+    )
+    max_event_size: ByteSize = Field(
+        default=1_000_000,
+        ge=4096,
+        description=(
+            "Largest event, in bytes or as a size like '1MB'; in a larger one the larger of "
+            "inputs and outputs, then the other, is replaced by a marker until it fits."
+        ),
+        examples=["1MB", 262144],
     )
 
 
@@ -165,6 +232,17 @@ class ProjectSpec(BaseModel):
             "SageMaker runs it. Default: the model class's train(ctx) method."
         ),
         examples=["trainer:train", "train.py"],
+    )
+    batching: bool = Field(
+        default=False,
+        description=(
+            "The model accepts batched inputs: with server.max_batch_size above 1, the "
+            "payloads of requests arriving together (arrays, lists of rows, DataFrames, "
+            "dicts of them) are concatenated along their first axis into one predict call "
+            "and its result is split back by rows. A model class may say so itself "
+            "(`batching = True`) or join and split its own way (concat_inputs, split_outputs)."
+        ),
+        examples=[False, True],
     )
     batch: FunctionRef | None = Field(
         default=None,

@@ -137,6 +137,12 @@ def test_every_file_has_its_type_and_an_etag_that_revalidates(name: str) -> None
     assert again.headers["etag"] == etag
 
 
+def test_a_trailing_slash_moves_to_the_page() -> None:
+    (moved,) = serve(Echo, [get("/console/")])
+    assert moved.status_code == 308
+    assert moved.headers["location"] == "/console"
+
+
 def test_etag_matching() -> None:
     assert etag_matches('"a", W/"b"', '"b"')
     assert etag_matches("*", '"b"')

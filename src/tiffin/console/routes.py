@@ -28,6 +28,11 @@ async def page(request: Request) -> Response:
     return asset_response(request, assets()[PAGE], PAGE_HEADERS)
 
 
+async def to_page(request: Request) -> Response:
+    """``GET /console/`` moves to ``/console``, where the page's relative links resolve."""
+    return Response(b"", 308, "text/plain", [(b"location", b"/console")])
+
+
 def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
     """The console's routes over ``dp``."""
 
@@ -46,6 +51,8 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         Route("GET", "/console", page, PROTOCOL,
               "The browser console: try the model, watch its traffic",
               response_types=("text/html",)),
+        Route("GET", "/console/", to_page, PROTOCOL, "Moved to /console",
+              responses={308: "moved to /console"}),
         Route("GET", "/console/static/{file}", static, PROTOCOL,
               "The console's CSS, JavaScript and icon (ETag, revalidated)",
               response_types=("text/css", "text/javascript", "image/svg+xml"),

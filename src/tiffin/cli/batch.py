@@ -98,21 +98,22 @@ EPILOG = (
     "--workers",
     "-w",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Worker processes, each loading the model once.",
+    help="Worker processes, each loading the model once [default: 1; on a cluster joined "
+    "by --address: every Dask worker, or one Ray actor per free CPU].",
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "dask"]),
+    type=click.Choice(["local", "dask", "ray"]),
     default="local",
     show_default=True,
-    help="Where chunks run: a local process pool, or a Dask cluster (local, or --address).",
+    help="Where chunks run: a local process pool, a Dask cluster or Ray (each started "
+    "here, or the cluster at --address).",
 )
 @click.option(
     "--address",
-    help="With --engine dask: the scheduler of an existing cluster, e.g. tcp://host:8786 "
-    "[default: $TIFFIN_DASK_ADDRESS, else a local cluster of --workers processes].",
+    help="The cluster to join instead of starting one: with dask a scheduler "
+    "(tcp://host:8786) [$TIFFIN_DASK_ADDRESS]; with ray ray://head:10001, head:6379 or "
+    "auto [$TIFFIN_RAY_ADDRESS, $RAY_ADDRESS].",
 )
 @click.option(
     "--model-uri",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +16,28 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROBE = FIXTURES / "probe"
 EXECUTE = FIXTURES / "execute"
 MISCOUNT = FIXTURES / "miscount"
+CRASH = FIXTURES / "crash"
+
+ENGINE_MODULES = {"dask": "distributed", "ray": "ray"}
+"""The engines beyond the local pool, and the module each needs."""
+
+
+@dataclass(frozen=True)
+class Engine:
+    """An engine as a test runs it: two workers, and the session's Ray by address."""
+
+    name: str
+    address: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        """Keywords of ``run_batch`` (in this process Ray is the session's, already started)."""
+        return {"engine": self.name, "workers": 2}
+
+    def args(self) -> list[str]:
+        """Flags of `tiffin batch`."""
+        joined = ["--address", self.address] if self.address else []
+        return ["--engine", self.name, "--workers", "2", *joined]
+
 
 MEASURE = (
     "import resource, subprocess, sys\n"

@@ -1,4 +1,7 @@
-"""Error policies (`--on-error fail|skip|record`) and bad input."""
+"""Error policies (`--on-error fail|skip|record`) and bad input.
+
+The tests taking the ``engine`` fixture run on every engine: the local pool, Dask, Ray.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from batch_helpers import MISCOUNT, PROBE, iris_rows, write_csv
+from batch_helpers import CRASH, MISCOUNT, PROBE, iris_rows, write_csv
 
 from tiffin.errors import (
     BatchError,
@@ -33,9 +36,9 @@ def csv_with_bad_rows(path: Path, count: int, bad: list[int]) -> np.ndarray:
     return rows
 
 
-def test_fail_stops_naming_file_and_line_and_keeps_finished_parts(tmp_path, tiffin_batch):
+def test_fail_stops_naming_file_and_line_and_keeps_finished_parts(tmp_path, tiffin_batch, engine):
     csv_with_bad_rows(tmp_path / "in.csv", 3000, bad=[2500])
-    args = (PROBE, "--input", "in.csv", "--output", "out", "--chunk-size", "4KiB")
+    args = (PROBE, "--input", "in.csv", "--output", "out", "--chunk-size", "4KiB", *engine.args())
     result = tiffin_batch(*args)
     assert result.returncode == 4, result.stderr
     assert "in.csv:2500: predict raised ValueError: cannot score [-1.0" in result.stderr
@@ -46,25 +49,44 @@ def test_fail_stops_naming_file_and_line_and_keeps_finished_parts(tmp_path, tiff
     assert again.returncode == 4 and "in.csv:2500:" in again.stderr
 
 
-def test_skip_drops_failing_records_and_scores_their_batch_mates(tmp_path):
+def test_skip_drops_failing_records_and_scores_their_batch_mates(tmp_path, engine):
     rows = csv_with_bad_rows(tmp_path / "in.csv", 1000, bad=[10, 11, 700])
-    summary = batch(PROBE, tmp_path / "in.csv", tmp_path / "out", on_error="skip")
+    summary = batch(PROBE, tmp_path / "in.csv", tmp_path / "out", on_error="skip",
+                    chunk_size="4KiB", **engine.options())  # fmt: skip
     echoed = [json.loads(line)["echo"] for line in (tmp_path / "out" / "in.csv.out").open()]
     assert echoed == np.delete(rows, [9, 10, 699], axis=0).tolist()
     assert (summary.records, summary.written, summary.skipped) == (1000, 997, 3)
     assert not (tmp_path / "out" / "in.csv.errors.jsonl").exists()
 
 
-def test_record_writes_errors_beside_the_output_and_keeps_rows_aligned(tmp_path):
+def test_record_writes_errors_beside_the_output_and_keeps_rows_aligned(tmp_path, engine):
     csv_with_bad_rows(tmp_path / "in.csv", 400, bad=[3, 300])
     summary = batch(PROBE, tmp_path / "in.csv", tmp_path / "out", on_error="record",
-                    chunk_size="1KiB")  # fmt: skip
+                    chunk_size="1KiB", **engine.options())  # fmt: skip
     lines = (tmp_path / "out" / "in.csv.out").read_text().splitlines()
     assert len(lines) == 400 and lines[2] == "null" and lines[299] == "null"
     errors = [json.loads(line) for line in (tmp_path / "out" / "in.csv.errors.jsonl").open()]
     assert [(e["record"], e["line"]) for e in errors] == [(2, 3), (299, 300)]
     assert errors[0]["error"].startswith("predict raised ValueError: cannot score [-1.0")
     assert (summary.written, summary.errors) == (398, 2)
+
+
+WORKER_DIED = {
+    "local": "a worker process died without a word",
+    "dask": "a Dask worker failed",
+    "ray": "a Ray worker failed on the chunk at in.csv:2296: ActorDiedError",
+}
+
+
+def test_a_worker_that_dies_stops_the_job_saying_so_and_keeps_finished_parts(tmp_path, engine):
+    rows = iris_rows(3000)
+    rows[2500, 0] = -2  # the crash model ends its process on this row (chunk of line 2296)
+    write_csv(tmp_path / "in.csv", rows)
+    with pytest.raises(BatchError) as caught:
+        batch(CRASH, tmp_path / "in.csv", tmp_path / "out", chunk_size="4KiB", **engine.options())
+    assert WORKER_DIED[engine.name] in caught.value.message
+    assert "rerun the same command to resume" in (caught.value.hint or "")
+    assert list((tmp_path / "out" / ".tiffin-batch" / "parts").glob("*/*.part"))
 
 
 def test_record_with_csv_output_writes_an_empty_line(tmp_path):
@@ -193,12 +215,12 @@ def test_the_command_line_names_the_same_settings_as_flags(tmp_path, tiffin_batc
     assert "error: --max-payload and --chunk-size must be positive sizes" in result.stderr
 
 
-def test_a_model_that_fails_to_load_stops_the_job_with_its_reason(tmp_path, tiffin_batch):
+def test_a_model_that_fails_to_load_stops_the_job_with_its_reason(tmp_path, tiffin_batch, engine):
     from servers import FIXTURES
 
     write_csv(tmp_path / "in.csv", iris_rows(5))
-    broken = FIXTURES / "single_file" / "broken_load.py"
-    result = tiffin_batch(broken, "-i", "in.csv", "-o", "out", "--workers", "2")
+    broken = FIXTURES / "single_file" / "broken_load.py"  # a package of one file
+    result = tiffin_batch(broken, "-i", "in.csv", "-o", "out", *engine.args())
     assert result.returncode == 3
     assert (
         "model 'broken_load' failed to load: FileNotFoundError: model/weights.bin is missing"
@@ -217,14 +239,14 @@ SPEC_ERROR_AT_LOAD = (
 )
 
 
-def test_an_error_raised_in_a_worker_keeps_its_class_and_exit_code(tmp_path, tiffin_batch):
+def test_an_error_raised_in_a_worker_keeps_its_class_and_exit_code(tmp_path, tiffin_batch, engine):
     """A spec error in a worker process is still a spec error (exit 2), not a batch error."""
     package = tmp_path / "strict"
     package.mkdir()
     (package / "tiffin.yaml").write_text("name: strict\nmodel: strict_model:Strict\n")
     (package / "strict_model.py").write_text(SPEC_ERROR_AT_LOAD)
     write_csv(tmp_path / "in.csv", iris_rows(5))
-    result = tiffin_batch(package, "-i", "in.csv", "-o", "out", "--workers", "2")
+    result = tiffin_batch(package, "-i", "in.csv", "-o", "out", *engine.args())
     assert result.returncode == 2, result.stderr
     assert "error: threshold must be set in tiffin.yaml" in result.stderr
     assert "hint: add config: {threshold: 0.5}" in result.stderr

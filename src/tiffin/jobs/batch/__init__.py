@@ -7,8 +7,9 @@ Modules, one job each: ``options`` (settings), ``sources`` (find inputs),
 ``readers`` (cut files into chunks), ``records`` and ``csvparse`` (chunks to
 model payloads), ``predictors`` (model or execute function), ``scoring``
 (mini-batches and the error policy), ``outputs`` (results to lines),
-``worker`` (one chunk, anywhere), ``engines`` (where chunks run), ``parts`` and
-``manifest`` (atomic commits and resumption), ``progress``, ``runner``.
+``worker`` (one chunk, anywhere), ``executors`` (where chunks run: the local pool,
+Dask, Ray), ``parts`` and ``manifest`` (atomic commits and resumption), ``progress``,
+``runner``.
 """
 
 from tiffin.jobs.batch.executors import Executor, executor_for, register_executor

@@ -36,6 +36,7 @@ class BatchOptions:
 
     Only the fields in :meth:`job_fields` change what is written; ``workers``,
     ``engine``, ``address`` and ``progress`` may differ between a run and its resumption.
+    ``workers`` None is the engine's default: 1, or the size of a cluster it joins.
     """
 
     split_type: str = "Line"
@@ -48,7 +49,7 @@ class BatchOptions:
     on_error: str = "fail"
     content_type: str | None = None
     recursive: bool = False
-    workers: int = 1
+    workers: int | None = None
     engine: str = "local"
     address: str | None = None
     progress: bool | None = None
@@ -74,7 +75,7 @@ class BatchOptions:
 
     def check(self) -> None:
         """Raise BatchError for values or combinations that cannot work."""
-        if self.workers < 1:
+        if self.workers is not None and self.workers < 1:
             raise BatchError(f"{setting('workers')} must be at least 1, not {self.workers}")
         if self.max_payload < 1 or self.chunk_size < 1:
             raise BatchError("{=max_payload} and {=chunk_size} must be positive sizes")

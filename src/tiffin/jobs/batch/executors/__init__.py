@@ -1,4 +1,4 @@
-"""Executors: where the chunks of a batch job are processed (`--engine local|dask`).
+"""Executors: where the chunks of a batch job are processed (`--engine local|dask|ray`).
 
 An executor is one small object with one method::
 
@@ -13,8 +13,8 @@ caller closes the iterator (Ctrl-C) it drops in-flight work at once. The caller
 writes the results, so an executor never touches the output directory.
 
 Executors register themselves by name with :func:`register_executor`; ``--engine
-NAME`` imports ``tiffin.jobs.batch.executors.NAME`` on first use, so a new executor
-(Ray, Dask) is one module in this package.
+NAME`` imports ``tiffin.jobs.batch.executors.NAME`` on first use, so each executor
+(``local``, ``dask``, ``ray``) is one module in this package.
 """
 
 from __future__ import annotations

@@ -6,17 +6,18 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from tiffin.jobs.batch.executors._shipping import Shipment
 from tiffin.jobs.batch.executors.dask import unpack_on_worker
 
 
 class PackageUpload(WorkerPlugin):
     """Unpacks a zipped package on every worker, once, before it runs a chunk."""
 
-    def __init__(self, key: str, archive: bytes) -> None:
+    def __init__(self, key: str, shipment: Shipment) -> None:
         self.key = key
-        self.archive = archive
+        self.shipment = shipment
         self.name = f"tiffin-package-{key}"
 
     def setup(self, worker: Any) -> None:
         """Unpack into the worker's local directory."""
-        unpack_on_worker(self.key, self.archive, worker)
+        unpack_on_worker(self.key, self.shipment, worker)

@@ -12,16 +12,15 @@ chunks per worker are in flight, so the driver's memory stays bounded.
 from __future__ import annotations
 
 import dataclasses
-import io
 import os
 import tempfile
-import zipfile
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from tiffin.errors import BatchError
 from tiffin.jobs.batch.executors import register_executor
+from tiffin.jobs.batch.executors._shipping import Shipment, pack_package
 from tiffin.jobs.batch.messages import Chunk, ChunkResult
 from tiffin.jobs.batch.options import BatchOptions
 from tiffin.jobs.batch.worker import BatchJob, process_chunk
@@ -39,7 +38,7 @@ class DaskExecutor:
     """Runs chunks as Dask tasks, on a local cluster or on the one at ``address``."""
 
     def __init__(self, options: BatchOptions) -> None:
-        self.workers = options.workers
+        self.workers = options.workers or 1
         self.address = options.address or os.environ.get(ADDRESS_VARIABLE) or None
 
     def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Generator[ChunkResult, None, None]:
@@ -53,7 +52,7 @@ class DaskExecutor:
             )  # fmt: skip
         client = _connect(distributed, self.address or cluster)
         try:
-            plugin = package_upload_plugin(distributed, job.key, zip_package(Path(job.package)))
+            plugin = package_upload_plugin(distributed, job.key, pack_package(job.package))
             client.register_plugin(plugin)
             yield from _stream(client, distributed, job, iter(chunks))
         finally:
@@ -99,31 +98,19 @@ def process_on_worker(job: BatchJob, chunk: Chunk) -> ChunkResult:
     return process_chunk(job, chunk)
 
 
-def zip_package(root: Path) -> bytes:
-    """The package directory as zip bytes (links followed, caches left out)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                archive.write(path, path.relative_to(root).as_posix())
-    return buffer.getvalue()
-
-
-def unpack_on_worker(key: str, archive: bytes, worker: Any) -> str:
+def unpack_on_worker(key: str, shipment: Shipment, worker: Any) -> str:
     """Unpack a package into the worker's local directory and remember where."""
     base = getattr(worker, "local_directory", None) or tempfile.gettempdir()
-    target = Path(base) / f"tiffin-package-{key}"
-    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
-        bundle.extractall(target)
+    target = shipment.unpack(Path(base) / f"tiffin-package-{key}")
     _UNPACKED[key] = str(target)
     return str(target)
 
 
-def package_upload_plugin(distributed: Any, key: str, archive: bytes) -> Any:
+def package_upload_plugin(distributed: Any, key: str, shipment: Shipment) -> Any:
     """A worker plugin that unpacks the package once on each worker, also late joiners."""
     from tiffin.jobs.batch.executors._dask_plugin import PackageUpload
 
-    return PackageUpload(key, archive)
+    return PackageUpload(key, shipment)
 
 
 CONNECT_TIMEOUT = 20

@@ -33,7 +33,7 @@ class LocalExecutor:
     """Runs chunks in this process (``workers == 1``) or in a pool of processes."""
 
     def __init__(self, options: BatchOptions) -> None:
-        self.workers = options.workers
+        self.workers = options.workers or 1
 
     def run(self, job: BatchJob, chunks: Iterable[Chunk]) -> Generator[ChunkResult, None, None]:
         """Process every chunk; yield each result as it finishes."""

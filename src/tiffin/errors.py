@@ -43,6 +43,8 @@ codes or exit codes. The server maps them to statuses in one table
         ├── NotAcceptable         no codec for any type the Accept header allows
         ├── ResultNotEncodable    the result cannot be written as the type asked for (3-D as CSV)
         ├── ModelNotFound         no model with that name / version is served
+        ├── ModelNotNamed         a route without a model name, on a server of several models
+        ├── RepositoryChangeRefused  a model cannot be loaded or unloaded at run time now
         ├── ModelNotReady         the model has not finished loading
         ├── PredictionTimeout     the model did not answer within the timeout
         ├── PredictionFailed      the user's preprocess/predict/postprocess raised
@@ -73,6 +75,7 @@ __all__ = [
     "InvalidTopic",
     "ModelLoadError",
     "ModelNotFound",
+    "ModelNotNamed",
     "ModelNotReady",
     "NoCredentials",
     "NotAcceptable",
@@ -85,6 +88,7 @@ __all__ = [
     "PushError",
     "RecordFailed",
     "RemoteJobFailed",
+    "RepositoryChangeRefused",
     "RequirementUnavailable",
     "ResultNotEncodable",
     "RouteClash",
@@ -506,11 +510,37 @@ class ResultNotEncodable(InferenceError):
 class ModelNotFound(InferenceError):
     """No served model matches the requested name (and version)."""
 
-    def __init__(self, name: str, version: str | None = None) -> None:
+    def __init__(
+        self, name: str, version: str | None = None, *, served: list[str] | None = None
+    ) -> None:
         label = f"{name!r} version {version!r}" if version else repr(name)
-        super().__init__(f"model {label} does not exist")
+        known = "" if served is None else f"; served: {', '.join(served) or 'none'}"
+        super().__init__(f"model {label} does not exist{known}")
         self.name = name
         self.version = version
+        self.served = served
+
+
+class ModelNotNamed(InvalidInput):
+    """A route that names no model reached a server of several models."""
+
+    def __init__(self, served: list[str], hint: str) -> None:
+        super().__init__(
+            f"this server serves several models ({', '.join(served) or 'none'}); the request "
+            "names none",
+            hint=hint,
+        )
+        self.served = served
+
+
+class RepositoryChangeRefused(InferenceError):
+    """A model cannot be loaded or unloaded at run time: it is already loaded, or the
+    server runs several workers that would not all see the change."""
+
+    def __init__(self, name: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"cannot change model {name!r}: {reason}", hint=hint)
+        self.name = name
+        self.reason = reason
 
 
 class ModelNotReady(InferenceError):

@@ -108,3 +108,16 @@ def test_unpicklable_parts_are_a_packaging_error(iris, tmp_path) -> None:
         tiffin.package(model, tmp_path / "pkg")
     assert "lambda" in caught.value.hint
     assert not (tmp_path / "pkg").exists()
+
+
+def test_the_package_maps_the_models_arrays_from_the_file(iris, rows, tmp_path) -> None:
+    """Read-only memory-mapped arrays: the workers of a server share their pages."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    model = make_pipeline(StandardScaler(), KNeighborsClassifier(algorithm="kd_tree"))
+    model.fit(*iris)
+    package = tiffin.package(model, tmp_path / "pkg")
+    handle = tiffin.load(package.path)
+    scaler = handle.instance.model[0]
+    assert isinstance(scaler.mean_, np.memmap) and not scaler.mean_.flags.writeable
+    np.testing.assert_array_equal(handle.predict(rows), model.predict(rows))

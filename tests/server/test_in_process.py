@@ -71,6 +71,8 @@ STATUSES = [
     (errors.PredictionTimeout("m", 1.0), 504),
     (errors.PredictionFailed("predict", ValueError("x")), 500),
     (errors.FeedbackNotSupported("m"), 501),
+    (errors.ModelNotNamed(["a", "b"], "name one"), 400),
+    (errors.RepositoryChangeRefused("m", "two workers"), 409),
     (errors.SpecError("not a request error"), 500),
 ]
 

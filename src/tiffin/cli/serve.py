@@ -40,7 +40,13 @@ ENV_HELP = _env_help()
     "[8081 with tiffin[grpc] installed, else off].",
 )
 @click.option("--no-grpc", is_flag=True, help="Serve HTTP only (the same as --grpc-port 0).")
-@click.option("--workers", "-w", type=int, help="Worker processes, each loading the model [1].")
+@click.option("--workers", "-w", type=int, help="Worker processes serving the model [1].")
+@click.option(
+    "--preload/--no-preload",
+    default=None,
+    help="Load the model once before starting the workers, which then share its memory "
+    "instead of loading a copy each [on with several workers, unless the model opts out].",
+)
 @click.option(
     "--threads",
     type=int,
@@ -119,12 +125,21 @@ def serve(path: str, no_grpc: bool, model_uri: str | None, **flags: object) -> N
     and Open Inference V2 over gRPC.
 
     PATH is a package directory, a tiffin.yaml, a pyproject.toml with [tool.tiffin], or a
-    single .py file holding a model class. The model loads in the background: /ping and
-    the readiness routes answer 503 (gRPC: not ready, health NOT_SERVING) until load() has
-    returned.
+    single .py file holding a model class; or a model repository: a directory of package
+    directories, or a spec with a `models:` list, each model served under its own name.
+    The model loads in the background: /ping and the readiness routes answer 503 (gRPC:
+    not ready, health NOT_SERVING) until load() has returned.
     """
+    from tiffin.spec.repository import find_repository
     from tiffin.storage import prepare_model_dir
 
+    multi_model = os.environ.get("SAGEMAKER_MULTI_MODEL", "").lower() == "true"
+    plan = find_repository(path, empty_ok=multi_model)
+    if plan is not None:
+        from tiffin.cli.serve_repository import serve_repository
+
+        serve_repository(plan, no_grpc=no_grpc, model_uri=model_uri, flags=flags)
+        return
     loaded = load_spec(path)
     prepare_model_dir(model_uri, defaults=loaded.spec.environment)
     settings = apply_env(loaded.spec.server, os.environ)

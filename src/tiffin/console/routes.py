@@ -5,7 +5,7 @@ from __future__ import annotations
 from tiffin.codecs import dumps
 from tiffin.console.assets import asset_response, assets
 from tiffin.console.summary import models_summary
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route, json_response
 
@@ -33,8 +33,8 @@ async def to_page(request: Request) -> Response:
     return Response(b"", 308, "text/plain", [(b"location", b"/console")])
 
 
-def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
-    """The console's routes over ``dp``."""
+def routes(models: ModelRepository, ctx: ServerContext) -> list[Route]:
+    """The console's routes over the served ``models``."""
 
     async def static(request: Request) -> Response:
         name = request.params["file"]
@@ -43,8 +43,8 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
             return json_response({"error": f"the console has no file {name!r}"}, 404)
         return asset_response(request, asset)
 
-    async def models(request: Request) -> Response:
-        body = dumps(models_summary(dp, ctx))
+    async def models_json(request: Request) -> Response:
+        body = dumps(models_summary(models, ctx))
         return Response(body, headers=[(b"cache-control", b"no-store")])
 
     return [
@@ -57,7 +57,7 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
               "The console's CSS, JavaScript and icon (ETag, revalidated)",
               response_types=("text/css", "text/javascript", "image/svg+xml"),
               responses={404: "no such file"}),
-        Route("GET", "/console/api/models", models, PROTOCOL,
+        Route("GET", "/console/api/models", models_json, PROTOCOL,
               "The served models: name, version, state (loading, ready, failed and why), "
               "framework, declared inputs and outputs, example input"),
     ]  # fmt: skip

@@ -86,9 +86,10 @@ class DataPlane:
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         try:
-            pending = await loop.run_in_executor(None, self.handle.start_load)
-            if pending is not None:
-                await pending
+            if not self.handle.loaded:  # else loaded before fork (tiffin.server.preload)
+                pending = await loop.run_in_executor(None, self.handle.start_load)
+                if pending is not None:
+                    await pending
         except TiffinError as exc:  # the handle words every load failure
             self._fail(exc)
             raise

@@ -20,6 +20,7 @@ of a worker that has exited disappears with it.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Iterable
@@ -88,6 +89,13 @@ class MetricsRecorder:
         self.buckets = buckets
         self._collectors: dict[str, tuple[MetricType, tuple[str, ...], Any]] = {}
         self._lock = threading.Lock()
+
+    def for_model(self, model: str, version: str = "") -> MetricsRecorder:
+        """A recorder of another model sharing this one's registry and collectors: the
+        models of one server report into the same metric families, told apart by label."""
+        other = copy.copy(self)
+        other.model, other.version = model, version
+        return other
 
     def record(self, metrics: Iterable[Metric]) -> None:
         """Set gauges, add to counters and observe timers, labelled by model and version."""

@@ -69,6 +69,7 @@ class ModelHandle:
         version: str = "1",
         platform: str = "tiffin",
         info: ModelInfo | None = None,
+        model_class: type | None = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -76,6 +77,8 @@ class ModelHandle:
         self.info = info or ModelInfo()
         """Description, framework and example input, for people trying the model."""
         self._factory = factory
+        self.model_class = model_class
+        """The user's class (None for a function), for checks made before it is created."""
         self.instance: Any = None
         self.stages: tuple[Stage, ...] = ()
         self.feedback_stages: tuple[Stage, ...] = ()

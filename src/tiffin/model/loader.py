@@ -56,7 +56,9 @@ def build_handle(loaded: LoadedSpec, *, environ: Mapping[str, str] | None = None
             f"{spec.model!r} is a {type(target).__name__}, not a model class or a function",
             hint="point `model` at a class with a predict method or at a predict function",
         )
-    return ModelHandle(factory, name=name, version=spec.version, info=model_info(loaded))
+    model_class = target if inspect.isclass(target) else None
+    return ModelHandle(factory, name=name, version=spec.version, info=model_info(loaded),
+                       model_class=model_class)  # fmt: skip
 
 
 def build_execute(loaded: LoadedSpec) -> ExecuteFunction:

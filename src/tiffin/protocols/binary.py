@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tiffin.codecs import decoder_for, encode_result
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.common import require_media_type
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route
@@ -15,12 +15,12 @@ MEDIA_TYPE = "application/x-msgpack"
 ACCEPTED = ("application/x-msgpack", "application/msgpack")
 
 
-def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
-    """The msgpack prediction route over ``dp``."""
+def routes(models: ModelRepository, ctx: ServerContext) -> list[Route]:
+    """The msgpack prediction route over the served ``models``."""
     codec = decoder_for(MEDIA_TYPE)
 
     async def predict_binary(request: Request) -> Response:
-        dp.check(request.params["name"])
+        dp = models.lookup(request.params["name"])
         require_media_type(request, ACCEPTED)
         body = codec.decode(request.body)
         request_id = request.identify()

@@ -24,6 +24,8 @@ class ServerContext:
     default_accept: str = "application/json"
     render_metrics: MetricsRenderer | None = None
     openapi: Callable[[], dict] = field(default=lambda: {})
+    sagemaker_multi_model: bool = False
+    """Serve SageMaker's multi-model endpoints (``SAGEMAKER_MULTI_MODEL=true``)."""
     home_page: Handler | None = None
     """What ``GET /`` answers a browser that prefers HTML (the console); None: always the
     KServe V1 liveness JSON."""

@@ -19,6 +19,7 @@ from typing import Any
 from tiffin.codecs import dumps_result
 from tiffin.errors import InvalidInput
 from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.common import json_body
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route
@@ -57,17 +58,20 @@ def parse_feedback(body: Any) -> dict[str, Any]:
     return parts
 
 
-def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
-    """The feedback routes over ``dp``."""
+def routes(models: ModelRepository, ctx: ServerContext) -> list[Route]:
+    """The feedback routes over the served ``models``."""
 
-    async def feedback(request: Request) -> Response:
+    async def give(dp: DataPlane, request: Request) -> Response:
         parts = parse_feedback(json_body(request))
         output = await dp.feedback(**parts, request_id=request.identify())
         return Response(dumps_result(output))
 
+    async def feedback(request: Request) -> Response:
+        hint = "send feedback to POST /v1/models/{name}:feedback"
+        return await give(models.default(hint), request)
+
     async def model_feedback(request: Request) -> Response:
-        dp.check(request.params["name"])
-        return await feedback(request)
+        return await give(models.lookup(request.params["name"]), request)
 
     summary = (
         'Feedback: {"inputs", "truth", "predicted"} (or ml-deploy\'s "data", '

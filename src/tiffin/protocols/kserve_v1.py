@@ -6,7 +6,7 @@ from typing import Any
 
 from tiffin.codecs import dumps_result
 from tiffin.errors import InvalidInput, ModelNotReady
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.common import json_body, prefers_html
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route, json_response
@@ -39,8 +39,8 @@ def wrap_predictions(result: Any) -> Any:
     return {"predictions": result}
 
 
-def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
-    """The KServe V1 routes over ``dp``."""
+def routes(models: ModelRepository, ctx: ServerContext) -> list[Route]:
+    """The KServe V1 routes over the served ``models``."""
 
     async def liveness(request: Request) -> Response:
         if ctx.home_page is not None and prefers_html(request.header(b"accept")):
@@ -48,17 +48,16 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         return json_response({"status": "alive"})
 
     async def list_models(request: Request) -> Response:
-        return json_response({"models": dp.model_names})
+        return json_response({"models": models.names})
 
     async def model_ready(request: Request) -> Response:
         name = request.params["name"]
-        dp.check(name)
-        if not dp.ready:
+        if not models.lookup(name).ready:
             raise ModelNotReady(name)
         return json_response({"name": name, "ready": True})
 
     async def predict(request: Request) -> Response:
-        dp.check(request.params["name"])
+        dp = models.lookup(request.params["name"])
         body = json_body(request)
         inputs = unwrap_instances(body)
         names = names_of(body) if dp.takes_names else None

@@ -19,7 +19,7 @@ from tiffin.codecs import (
 )
 from tiffin.codecs.v2_schema import check_inference_request
 from tiffin.errors import InvalidInput, ModelNotReady
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols import oip_common
 from tiffin.protocols.common import json_body
 from tiffin.protocols.context import ServerContext
@@ -89,33 +89,35 @@ def tensor_response(
                     [(HEADER_LENGTH, str(json_length).encode())])  # fmt: skip
 
 
-def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
-    """The Open Inference Protocol REST routes over ``dp``."""
+def routes(models: ModelRepository, ctx: ServerContext) -> list[Route]:
+    """The Open Inference Protocol REST routes over the served ``models``."""
 
     async def server_metadata(request: Request) -> Response:
-        return json_response(dp.server_metadata())
+        return json_response(models.server_metadata())
 
     async def live(request: Request) -> Response:
         return json_response({"live": True})
 
     async def ready(request: Request) -> Response:
-        if not dp.ready:
-            raise ModelNotReady(dp.name)
+        if not models.ready:
+            loading = [n for n in models.names if not models.model_ready(n)]
+            raise ModelNotReady(", ".join(loading) or "model")
         return json_response({"ready": True})
 
     async def model_metadata(request: Request) -> Response:
-        return Response(dumps(dp.model_metadata(request.params["name"], version_of(request))))
+        name, version = request.params["name"], version_of(request)
+        return Response(dumps(models.lookup(name, version).model_metadata(name, version)))
 
     async def model_ready(request: Request) -> Response:
         name = request.params["name"]
-        dp.check(name, version_of(request))
+        dp = models.lookup(name, version_of(request))
         if not dp.ready:
             raise ModelNotReady(name)
         return json_response({"name": name, "ready": True})
 
     async def infer(request: Request) -> Response:
         name = request.params["name"]
-        dp.check(name, version_of(request))
+        dp = models.lookup(name, version_of(request))
         body, blobs = parse_request(request)
         if is_instances_body(body, blobs):
             result = await dp.infer(unwrap_instances(body), request_id=request.identify())

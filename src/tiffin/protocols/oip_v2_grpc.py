@@ -1,7 +1,8 @@
 """Open Inference Protocol V2 over gRPC: ``inference.GRPCInferenceService`` over the dataplane.
 
 Each RPC converts its request (:mod:`tiffin.protocols.grpc_tensors`), delegates to the
-:class:`~tiffin.inference.dataplane.DataPlane` that REST uses too, and converts back.
+:class:`~tiffin.inference.dataplane.DataPlane` of the model it names (looked up in the
+:class:`~tiffin.inference.repository.ModelRepository` REST uses too), and converts back.
 Failures are tiffin's own errors (``InvalidInput``, ``ModelNotFound``...): the server
 maps them to gRPC status codes with the same table that maps them to HTTP statuses
 (``tiffin.server.errors``).
@@ -18,7 +19,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.grpc_stubs import open_inference_grpc_pb2 as pb
 from tiffin.protocols.grpc_stubs import open_inference_grpc_pb2_grpc as pb_grpc
 from tiffin.protocols.grpc_tensors import (
@@ -37,37 +38,39 @@ RPCS = ("ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetad
 
 
 class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
-    """The six RPCs of the service, each a coroutine over one dataplane."""
+    """The six RPCs of the service, each a coroutine over the served models."""
 
-    def __init__(self, dataplane: DataPlane) -> None:
-        self.dp = dataplane
+    def __init__(self, models: ModelRepository) -> None:
+        self.models = models
 
     async def ServerLive(self, request: Any, context: Any) -> Any:
         """Always live while the process answers."""
         return pb.ServerLiveResponse(live=True)
 
     async def ServerReady(self, request: Any, context: Any) -> Any:
-        """Ready once the model has loaded."""
-        return pb.ServerReadyResponse(ready=self.dp.ready)
+        """Ready once the models have loaded (:attr:`ModelRepository.ready`)."""
+        return pb.ServerReadyResponse(ready=self.models.ready)
 
     async def ModelReady(self, request: Any, context: Any) -> Any:
         """Ready once loaded; an unknown name or version is NOT_FOUND."""
-        self.dp.check(request.name, request.version or None)
-        return pb.ModelReadyResponse(ready=self.dp.ready)
+        return pb.ModelReadyResponse(
+            ready=self.models.model_ready(request.name, request.version or None)
+        )
 
     async def ServerMetadata(self, request: Any, context: Any) -> Any:
         """The server's name, version and extensions."""
-        return pb.ServerMetadataResponse(**self.dp.server_metadata())
+        return pb.ServerMetadataResponse(**self.models.server_metadata())
 
     async def ModelMetadata(self, request: Any, context: Any) -> Any:
         """The model's name, versions, platform and tensors."""
-        return model_metadata(self.dp.model_metadata(request.name, request.version or None))
+        name, version = request.name, request.version or None
+        return model_metadata(self.models.lookup(name, version).model_metadata(name, version))
 
     async def ModelInfer(self, request: Any, context: Any) -> Any:
         """Decode the inputs, run the model, encode the requested outputs."""
-        self.dp.check(request.model_name, request.model_version or None)
+        dp = self.models.lookup(request.model_name, request.model_version or None)
         request_id = request.id or f"{random.getrandbits(128):032x}"
-        result = await self.dp.infer(model_payload(decode_inputs(request)), request_id=request_id)
+        result = await dp.infer(model_payload(decode_inputs(request)), request_id=request_id)
         parameters = parameters_of(request.parameters)
         everything_binary = bool(
             parameters.get("binary_data_output", bool(request.raw_input_contents))
@@ -75,8 +78,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         requested = [{"name": item.name, "parameters": parameters_of(item.parameters)}
                      for item in request.outputs]  # fmt: skip
         outputs, binary = select_outputs(
-            named_outputs(result, self.dp.outputs), requested, everything_binary
+            named_outputs(result, dp.outputs), requested, everything_binary
         )
-        return infer_response(
-            request.model_name, self.dp.version, request_id, outputs, raw=bool(binary)
-        )
+        return infer_response(request.model_name, dp.version, request_id, outputs,
+                              raw=bool(binary))  # fmt: skip

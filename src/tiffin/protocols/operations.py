@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route, json_response
 
 PROTOCOL = "operations"
 
 
-def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
+def routes(models: ModelRepository, ctx: ServerContext) -> list[Route]:
     """The operational routes."""
 
     async def metrics(request: Request) -> Response:
@@ -19,8 +19,12 @@ def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
         return Response(body, 200, content_type)
 
     async def healthz(request: Request) -> Response:
-        return json_response({"live": True, "ready": dp.ready, "model": dp.name,
-                              "state": dp.state.value})  # fmt: skip
+        dp = models.single
+        if dp is not None:
+            return json_response({"live": True, "ready": dp.ready, "model": dp.name,
+                                  "state": dp.state.value})  # fmt: skip
+        states = {entry["name"]: entry["state"] for entry in models.index()}
+        return json_response({"live": True, "ready": models.ready, "models": states})
 
     async def openapi(request: Request) -> Response:
         return json_response(ctx.openapi())

@@ -8,7 +8,7 @@ rows as ``X`` and ``names`` (see :mod:`tiffin.protocols.messages`).
 from __future__ import annotations
 
 from tiffin.codecs import decoder_for, encode_result, encoder_for
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.context import ServerContext
 from tiffin.protocols.http import Request, Response, Route
 from tiffin.protocols.messages import message_values
@@ -16,10 +16,11 @@ from tiffin.protocols.messages import message_values
 PROTOCOL = "simple"
 
 
-def routes(dp: DataPlane, ctx: ServerContext) -> list[Route]:
-    """The simple REST route over ``dp``."""
+def routes(models: ModelRepository, ctx: ServerContext) -> list[Route]:
+    """The simple REST route over the served model; a repository asks for a name."""
 
     async def predict(request: Request) -> Response:
+        dp = models.default("ask a model by name: POST /v1/models/{name}:predict")
         encoder = encoder_for(request.header(b"accept"))
         payload = decoder_for(request.header(b"content-type")).decode(request.body)
         names = None

@@ -15,10 +15,12 @@ from tiffin.errors import RouteClash, ServerError, TiffinError, setting
 from tiffin.events import EventPublisher
 from tiffin.inference.dataplane import DataPlane
 from tiffin.inference.reporting import Reporter
+from tiffin.inference.repository import ModelRepository
 from tiffin.metrics.prometheus import MetricsRecorder
 from tiffin.protocols import ServerContext, all_routes
 from tiffin.protocols.custom import custom_routes
 from tiffin.protocols.http import REQUEST_ID_HEADER, Request, Response, read_body
+from tiffin.protocols.sagemaker import TARGET_MODEL
 from tiffin.server.batch_metrics import BatchMetrics
 from tiffin.server.errors import error_response, plain_error
 from tiffin.server.events_config import EventsOptions, start_publisher
@@ -51,7 +53,11 @@ def exit_on_load_failure(error: TiffinError) -> None:
 
 
 class TiffinApp:
-    """An ASGI app serving one dataplane over every protocol at once.
+    """An ASGI app serving one dataplane, or a repository of models, over every protocol.
+
+    A repository (:class:`~tiffin.inference.repository.ModelRepository`) loads each model
+    in its own background task: a failed model is reported, not fatal, and custom
+    endpoints are served for a single model only.
 
     With ``grpc`` options, its lifespan also runs the Open Inference Protocol over gRPC
     on the same event loop and dataplane (:mod:`tiffin.server.grpc_server`). With
@@ -63,7 +69,7 @@ class TiffinApp:
 
     def __init__(
         self,
-        dataplane: DataPlane,
+        dataplane: DataPlane | ModelRepository,
         *,
         workers: int = 1,
         max_body_size: int = 16 * 1024 * 1024,
@@ -74,7 +80,8 @@ class TiffinApp:
         events: EventsOptions | None = None,
         graceful_timeout: float = 30.0,
     ) -> None:
-        self.dataplane = dataplane
+        self.models = (dataplane if isinstance(dataplane, ModelRepository)
+                       else ModelRepository.of_one(dataplane))  # fmt: skip
         self.max_body_size = max_body_size
         self.grpc = grpc
         self.grpc_server: GrpcServer | None = None
@@ -91,18 +98,27 @@ class TiffinApp:
             or os.environ.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT")
             or "application/json",
             openapi=self._openapi,
+            sagemaker_multi_model=os.environ.get("SAGEMAKER_MULTI_MODEL", "").lower() == "true",
         )
-        routes = all_routes(dataplane, self.context)
+        routes = all_routes(self.models, self.context)
         if console:  # the browser console (tiffin.console), also at GET / for browsers
-            routes += browser_console.routes(dataplane, self.context)
+            routes += browser_console.routes(self.models, self.context)
             self.context.home_page = browser_console.page
         self.router = Router(routes)
         self._openapi_doc: dict | None = None
         self._load_task: asyncio.Task[None] | None = None
+        self._recorder: MetricsRecorder | None = None
+
+    @property
+    def dataplane(self) -> DataPlane:
+        """The dataplane of a server of one package (a repository has one per model)."""
+        if self.models.single is None:
+            raise AttributeError("a repository serves several dataplanes: see .models")
+        return self.models.single
 
     def _openapi(self) -> dict:
         if self._openapi_doc is None:
-            title = f"tiffin: {self.dataplane.name}"
+            title = f"tiffin: {', '.join(self.models.names)}"
             self._openapi_doc = openapi_document(self.router.routes, title)
         return self._openapi_doc
 
@@ -144,6 +160,14 @@ class TiffinApp:
         await response.send_to(send)
         if self.metrics is not None:
             self.metrics.observe(protocol, response.status, time.perf_counter() - started)
+            if request is not None and self.models.single is None:
+                self._observe_model(request, protocol, response.status)
+
+    def _observe_model(self, request: Request, protocol: str, status: int) -> None:
+        """Count a request to a served model of a repository by the model's name."""
+        name = request.params.get("name") or request.header(TARGET_MODEL[0])
+        if name in self.models.slots and self.metrics is not None:
+            self.metrics.observe_model(name, protocol, status)
 
     # -- lifespan ----------------------------------------------------------------------------
 
@@ -173,7 +197,10 @@ class TiffinApp:
         self.context.render_metrics = self.metrics.exposition
         await self._start_grpc()
         self._start_reporting(self.metrics)
-        self.dataplane.batch_observer = BatchMetrics(self.metrics.registry, self.dataplane.name)
+        if self.models.single is None:
+            self._load_task = asyncio.create_task(self._load_repository())
+            return self._load_task
+        self._instrument(self.dataplane)
         self._load_task = asyncio.create_task(self._load())
         return self._load_task
 
@@ -184,7 +211,7 @@ class TiffinApp:
             self._load_task.cancel()
         if self.grpc_server is not None:
             await self.grpc_server.begin_stop()
-        self.dataplane.close()
+        self.models.close()
         if self.publisher is not None:
             since = self._stopping_since or time.monotonic()
             timeout = max(1.0, since + self.graceful_timeout - time.monotonic() - 1.0)
@@ -199,15 +226,22 @@ class TiffinApp:
             self.grpc_server.begin_stop()
 
     def _start_reporting(self, metrics: Metrics) -> None:
-        """The model's metrics go to this worker's registry (merged over the workers by
-        ``/metrics``), its events to this worker's publisher."""
-        dp = self.dataplane
+        """The models' events go to this worker's publisher."""
         if self.events is not None:
             self.publisher = start_publisher(self.events, metrics.registry)
-        recorder = MetricsRecorder(dp.name, dp.version, registry=metrics.registry)
-        rejected = metrics.rejection_counter(dp.name, dp.version)
+
+    def _instrument(self, dp: DataPlane) -> None:
+        """A model's metrics go to this worker's registry (merged over the workers by
+        ``/metrics``) under its name, its events to this worker's publisher."""
+        assert self.metrics is not None
+        registry = self.metrics.registry
+        if self._recorder is None:
+            self._recorder = MetricsRecorder(dp.name, dp.version, registry=registry)
+        recorder = self._recorder.for_model(dp.name, dp.version)  # one family per metric
+        rejected = self.metrics.rejection_counter(dp.name, dp.version)
         dp.reporter = Reporter(dp.name, dp.version, recorder=recorder, publisher=self.publisher,
                                on_rejected=rejected)  # fmt: skip
+        dp.batch_observer = BatchMetrics(registry, dp.name)
 
     def _add_endpoints(self) -> None:
         """Serve the model's custom endpoints; RouteClash if one has the method and path of
@@ -230,7 +264,7 @@ class TiffinApp:
             return
         from tiffin.server.grpc_server import GrpcServer  # grpc is imported by workers only
 
-        server = GrpcServer(self.dataplane, self.grpc, self._observe)
+        server = GrpcServer(self.models, self.grpc, self._observe)
         try:
             await server.start()
         except OSError as exc:
@@ -254,8 +288,26 @@ class TiffinApp:
             return
         if self.grpc_server is not None:
             await self.grpc_server.serving()
-        if self.metrics is not None and self.dataplane.load_seconds is not None:
-            self.metrics.model_loaded(self.dataplane.name, self.dataplane.load_seconds)
+        self._loaded(self.dataplane)
+
+    async def _load_repository(self) -> None:
+        """Load every model of the repository, each on its own; a failure is that model's
+        (FAILED with its reason), never the worker's."""
+        self.models.on_built = self._instrument
+        self.models.on_loaded = self._repository_model_loaded
+        await self.models.start()
+        if self.grpc_server is not None:
+            await self.grpc_server.serving()
+
+    def _repository_model_loaded(self, dp: DataPlane) -> None:
+        self._loaded(dp)
+        if getattr(dp.handle.instance, "endpoints", None) is not None:
+            logger.warning("model %r has custom endpoints; a repository serves them for a "
+                           "single model only, so they are not served", dp.name)  # fmt: skip
+
+    def _loaded(self, dp: DataPlane) -> None:
+        if self.metrics is not None and dp.load_seconds is not None:
+            self.metrics.model_loaded(dp.name, dp.load_seconds)
 
 
 def _add_request_id(response: Response, request_id: str) -> None:

@@ -13,6 +13,7 @@ other histograms.
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from prometheus_client import CollectorRegistry, Histogram
 
@@ -23,6 +24,8 @@ QUEUE_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
     2.5, 5.0, 10.0, 30.0, 60.0,
 )  # fmt: skip
+
+_SHARED: WeakKeyDictionary[CollectorRegistry, tuple[Histogram, Histogram]] = WeakKeyDictionary()
 
 
 class BatchMetrics:
@@ -35,6 +38,12 @@ class BatchMetrics:
         self._waits: Any = None
 
     def _register(self) -> None:
+        shared = _SHARED.get(self.registry)  # the models of a repository share a registry
+        if shared is None:
+            shared = _SHARED[self.registry] = self._histograms()
+        self._sizes, self._waits = shared[0].labels(self.model), shared[1].labels(self.model)
+
+    def _histograms(self) -> tuple[Histogram, Histogram]:
         sizes = Histogram(
             "tiffin_batch_size",
             "Rows per predict call of a model that batches requests, by model.",
@@ -49,7 +58,7 @@ class BatchMetrics:
             buckets=QUEUE_BUCKETS,
             registry=self.registry,
         )
-        self._sizes, self._waits = sizes.labels(self.model), waits.labels(self.model)
+        return sizes, waits
 
     def batch(self, rows: int) -> None:
         """One predict call of ``rows`` rows."""

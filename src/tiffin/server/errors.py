@@ -17,6 +17,7 @@ from tiffin.errors import (
     PayloadTooLarge,
     PredictionFailed,
     PredictionTimeout,
+    RepositoryChangeRefused,
     ResultNotEncodable,
     TiffinError,
     UnsupportedMediaType,
@@ -43,6 +44,7 @@ STATUS_BY_ERROR: dict[type[TiffinError], Status] = {
     PredictionTimeout: Status(504, "DEADLINE_EXCEEDED"),
     PredictionFailed: Status(500, "INTERNAL"),
     FeedbackNotSupported: Status(501, "UNIMPLEMENTED"),
+    RepositoryChangeRefused: Status(409, "FAILED_PRECONDITION"),
 }
 UNEXPECTED = Status(500, "INTERNAL")
 """Any other error: a bug, answered with its type and message, never a traceback."""

@@ -1,5 +1,5 @@
 """One worker's gRPC server: the Open Inference Protocol, health and reflection, run by
-``grpc.aio`` on the worker's own event loop, over the dataplane REST uses.
+``grpc.aio`` on the worker's own event loop, over the models REST serves.
 
 Imported only inside a worker that serves gRPC (the ``grpc`` extra). Every RPC of the
 inference service is wrapped once here: tiffin's errors become gRPC statuses through the
@@ -24,7 +24,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from tiffin.errors import TiffinError
-from tiffin.inference.dataplane import DataPlane
+from tiffin.inference.repository import ModelRepository
 from tiffin.protocols.grpc_stubs import open_inference_grpc_pb2 as pb
 from tiffin.protocols.grpc_stubs import open_inference_grpc_pb2_grpc as pb_grpc
 from tiffin.protocols.oip_v2_grpc import PROTOCOL, RPCS, SERVICE_NAME, InferenceServicer
@@ -43,11 +43,11 @@ HEALTH_SERVICES = ("", SERVICE_NAME)
 class GrpcServer:
     """Start, mark serving, and drain one worker's ``grpc.aio`` server."""
 
-    def __init__(self, dataplane: DataPlane, options: GrpcOptions, observe: Observe) -> None:
+    def __init__(self, models: ModelRepository, options: GrpcOptions, observe: Observe) -> None:
         self.options = options
         self.health = health.aio.HealthServicer()
         self.server = grpc.aio.server(options=channel_options(options))
-        inference = guarded(InferenceServicer(dataplane), observe)
+        inference = guarded(InferenceServicer(models), observe)
         pb_grpc.add_GRPCInferenceServiceServicer_to_server(inference, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         names = [SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME]
@@ -67,7 +67,7 @@ class GrpcServer:
         await self.server.start()
 
     async def serving(self) -> None:
-        """The model has loaded: health says SERVING."""
+        """The models have loaded: health says SERVING."""
         for service in HEALTH_SERVICES:
             await self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
 

@@ -77,6 +77,13 @@ class Metrics:
             ["model", "version"],
             registry=self.registry,
         )
+        self.model_requests = Counter(
+            "tiffin_model_requests",
+            "HTTP requests to one model of a repository (several models in one server), by "
+            "model, protocol and status.",
+            ["model", "protocol", "status"],
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, int | str], tuple[Any, Any | None, Any]] = {}
 
     def observe(self, protocol: str, status: int | str, seconds: float) -> None:
@@ -96,6 +103,10 @@ class Metrics:
         if children[1] is not None:
             children[1].inc()
         children[2].observe(seconds)
+
+    def observe_model(self, model: str, protocol: str, status: int) -> None:
+        """Record one HTTP request answered for ``model`` of a repository."""
+        self.model_requests.labels(model, protocol, str(status)).inc()
 
     def rejection_counter(self, model: str, version: str) -> Callable[[InvalidMetric], None]:
         """What counts one rejected metric of ``model`` (a Reporter's ``on_rejected``)."""

@@ -59,4 +59,7 @@ def _responses(route: Route) -> dict[str, Any]:
 
 
 def _slug(path: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9]+", "_", path).strip("_") or "root"
+    """``/v2/models/{name}/infer`` -> ``v2_models_name_infer``; a trailing slash is kept as
+    ``_dir`` (``/console/`` and ``/console`` are two routes)."""
+    slug = re.sub(r"[^a-zA-Z0-9]+", "_", path).strip("_") or "root"
+    return f"{slug}_dir" if len(path) > 1 and path.endswith("/") else slug

@@ -15,6 +15,7 @@ from typing import Any
 
 from tiffin.server.app import TiffinApp
 from tiffin.server.grpc_config import check_port_free, grpc_options
+from tiffin.server.preload import preload_app
 from tiffin.spec import LoadedSpec, ServerSettings
 
 WORKER_CLASSES = {
@@ -78,6 +79,9 @@ def serve_production(app: TiffinApp, settings: ServerSettings) -> int:
     """Serve ``app`` with gunicorn until it is stopped; return gunicorn's exit status."""
     from gunicorn.app.base import BaseApplication
 
+    failed = preload_app(app, settings)  # before fork: the workers share the loaded model
+    if failed is not None:
+        return failed
     options = gunicorn_options(settings)
     metrics_dir = prepare_multiprocess_metrics()
     master = os.getpid()

@@ -33,6 +33,7 @@ ENV_VARIABLES: dict[str, tuple[str, ...]] = {
     "port": ("TIFFIN_PORT", "HTTP_PORT", "SAGEMAKER_BIND_TO_PORT"),
     "grpc_port": ("TIFFIN_GRPC_PORT", "GRPC_PORT"),
     "workers": ("TIFFIN_WORKERS", "GUNICORN_WORKERS"),
+    "preload": ("TIFFIN_PRELOAD",),
     "threads": ("TIFFIN_THREADS", "GUNICORN_THREADS", "GUNICORN_THREAD"),
     "worker_class": ("TIFFIN_WORKER_CLASS", "GUNICORN_WORKER_CLASS"),
     "timeout": ("TIFFIN_TIMEOUT",),
@@ -57,7 +58,7 @@ own name, then the name KServe, SageMaker or ml-deploy (KAFKA_BROKER, LOG_LEVEL,
 HTTP_PORT, APP_DEBUG, GUNICORN_*) gives it."""
 _TRUE = ("1", "true", "t", "yes", "y", "on")
 _FALSE = ("0", "false", "f", "no", "n", "off")
-_BOOLEAN_FIELDS = ("access_log", "console", "debug", "event_inputs", "event_outputs")
+_BOOLEAN_FIELDS = ("access_log", "console", "debug", "event_inputs", "event_outputs", "preload")
 SEED_TRUE = ("1", "true", "t")
 """ml-deploy's booleans (APP_DEBUG, GUNICORN_ACCESS_LOG): true for these, else false."""
 SEED_BOOLEANS = ("APP_DEBUG", "GUNICORN_ACCESS_LOG")

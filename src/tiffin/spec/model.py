@@ -26,6 +26,7 @@ from tiffin.spec._fields import (
     VersionLabel,
     WorkerClass,
 )
+from tiffin.spec.entries import ModelEntry
 from tiffin.spec.extras import DEFAULT_EXTRAS
 from tiffin.spec.python import DEFAULT_PYTHON
 
@@ -48,8 +49,21 @@ class ServerSettings(BaseModel):
     workers: int = Field(
         default=1,
         ge=1,
-        description="Number of server processes, each holding its own copy of the model.",
+        description=(
+            "Number of server processes; they share one copy of the model when it is "
+            "preloaded (see `preload`), else each loads its own."
+        ),
         examples=[1, 4],
+    )
+    preload: bool | None = Field(
+        default=None,
+        description=(
+            "Load the model once in the server's parent process before it starts the "
+            "workers, which then share its memory copy-on-write instead of each loading "
+            "their own copy. Unset: on with more than one worker, unless the model opts out "
+            "(`shareable = False` on its class) or cannot be shared."
+        ),
+        examples=[True, False],
     )
     threads: int = Field(
         default=1,
@@ -324,6 +338,15 @@ class ProjectSpec(BaseModel):
     )
     server: ServerSettings = Field(
         default_factory=ServerSettings, description="How the inference server runs."
+    )
+    models: list[ModelEntry] = Field(
+        default_factory=list,
+        description=(
+            "A model repository: the packages one server serves side by side, each under "
+            "its own name and version with its own settings. A spec with `models` needs "
+            "no `model` of its own."
+        ),
+        examples=[[{"path": "iris"}, {"path": "churn", "name": "churn", "threads": 2}]],
     )
 
     def resolved_model_dir(self, root: Path) -> Path:

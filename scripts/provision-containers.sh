@@ -57,14 +57,33 @@ runtime = "runc"
 EOF
 fi
 
+# The mirror this machine's apt already uses (deb822 .sources or a classic sources.list),
+# so that the base image comes from where the host's packages come from.
+debian_mirror() {
+  local uri
+  uri="$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' \
+    | grep -v -- '-security' | head -1)"
+  if [[ -z "$uri" ]]; then
+    uri="$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+      | awk '{print ($2 ~ /^\[/) ? $3 : $2}' | grep -v -- '-security' | head -1)"
+  fi
+  echo "$uri"
+}
+
 if podman image exists "$BASE_IMAGE"; then
   say "$BASE_IMAGE is present"
 else
+  mirror="${TIFFIN_DEBIAN_MIRROR:-$(debian_mirror)}"
+  if [[ -z "$mirror" ]]; then
+    echo "error: found no Debian mirror in /etc/apt/sources.list(.d)" >&2
+    echo "hint: set TIFFIN_DEBIAN_MIRROR to the URL of a Debian mirror" >&2
+    exit 1
+  fi
   rootfs="$(mktemp -d /tmp/tiffin-base-rootfs.XXXXXX)"
   log=/tmp/tiffin-debootstrap.log
   say "debootstrap bookworm into $rootfs (about 40 s; log: $log)"
   if ! debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
-    bookworm "$rootfs" http://deb.debian.org/debian >"$log" 2>&1; then
+    bookworm "$rootfs" "$mirror" >"$log" 2>&1; then
     tail -20 "$log" >&2
     exit 1
   fi

@@ -156,7 +156,7 @@ def test_cache_dir_order(monkeypatch) -> None:
 def test_progress_prints_steps_compactly_and_keeps_the_whole_log(tmp_path: Path) -> None:
     from tiffin.build.progress import BuildProgress
 
-    lines = ["STEP 1/2: FROM base", "Get:1 http://deb.debian.org", "STEP 2/2: RUN make"]
+    lines = ["STEP 1/2: FROM base", "Get:1 http://mirror.example", "STEP 2/2: RUN make"]
     stream = io.StringIO()
     with BuildProgress(tmp_path / "plain.log", stream=stream, live=False) as progress:
         progress.say("building")

@@ -17,8 +17,6 @@ import argparse
 import datetime
 import os
 import shlex
-import shutil
-import signal
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -26,7 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from common import RESULTS, append_results, machine, prepare_forest
+from common import (
+    RESULTS,
+    append_results,
+    load_parser,
+    machine,
+    parse_load_args,
+    prepare_forest,
+    prepare_run,
+)
 from peers import BENTOML_VENV, MLSERVER_VENV, bentoml_server, mlserver_server, version_in
 from serve import JSON, Protocol, Server, baseline_server, running
 from wrk import SLOW_SECONDS, Load, Sample, lua_script, median, run_wrk
@@ -195,11 +201,7 @@ def record(text: str, args: argparse.Namespace) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=float, default=10, help="seconds per round [10]")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per server [3]")
-    parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds [3]")
-    parser.add_argument("--connections", type=int, default=64, help="wrk connections [64]")
+    parser = load_parser(__doc__, rounds=3, warmup=3, connections=64, client="wrk", quick=3.0)
     parser.add_argument("--max-batch-size", type=int, default=64,
                         help="every batching server's batch limit, in rows [64]")  # fmt: skip
     parser.add_argument("--max-latency-ms", type=float, default=0,
@@ -209,23 +211,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bentoml-latency-ms", type=int, default=10000,
                         help="BentoML's max_latency_ms [10000]")  # fmt: skip
     parser.add_argument("--no-peers", action="store_true", help="leave MLServer and BentoML out")
-    parser.add_argument("--server-cpu", default="1", help="core for the servers [1]")
-    parser.add_argument("--client-cpu", default="0", help="core for wrk [0]")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 1 round of 3 s, 1 s warm-up; records nothing")  # fmt: skip
-    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.duration, args.rounds, args.warmup, args.no_record = 3.0, 1, 1.0, True
-    return args
+    return parse_load_args(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    for tool in ("wrk", "taskset"):
-        if shutil.which(tool) is None:
-            sys.exit(f"error: {tool} not found (apt-get install -y wrk util-linux)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    prepare_run(("wrk", "taskset"), "wrk")
     load = Load(args.connections, args.duration, SLOW_SECONDS, args.rounds, args.warmup)
     with tempfile.TemporaryDirectory(prefix="tiffin-bench-") as tmp:
         workdir = Path(tmp)

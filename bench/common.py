@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -67,3 +69,40 @@ def append_results(section: str) -> None:
     """Add a dated section to bench/RESULTS.md."""
     with RESULTS.open("a") as out:
         out.write(section)
+
+
+def load_parser(
+    description: str, *, rounds: int, warmup: float, connections: int, client: str, quick: float
+) -> argparse.ArgumentParser:
+    """The options every load benchmark takes: rounds, warm-up, connections, cores, --quick
+    (``quick`` seconds a round, one round, nothing recorded) and --no-record."""
+    parser = argparse.ArgumentParser(description=description.split("\n")[0])
+    add = parser.add_argument
+    add("--duration", type=float, default=10, help="seconds per round [10]")
+    add("--rounds", type=int, default=rounds, help=f"rounds per server [{rounds}]")
+    add("--warmup", type=float, default=warmup, help=f"warm-up seconds [{warmup:g}]")
+    add("--connections", type=int, default=connections,
+        help=f"{client} connections [{connections}]")  # fmt: skip
+    add("--server-cpu", default="1", help="core for the servers [1]")
+    add("--client-cpu", default="0", help=f"core for {client} [0]")
+    add("--quick", action="store_true",
+        help=f"smoke run: 1 round of {quick:g} s, 1 s warm-up; records nothing")  # fmt: skip
+    add("--no-record", action="store_true", help="do not append to RESULTS.md")
+    parser.set_defaults(quick_duration=quick)
+    return parser
+
+
+def parse_load_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse, applying --quick."""
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.rounds, args.warmup, args.no_record = args.quick_duration, 1, 1.0, True
+    return args
+
+
+def prepare_run(tools: tuple[str, ...], package: str) -> None:
+    """Exit with the install line when a tool is missing; make SIGTERM end the run cleanly."""
+    for tool in tools:
+        if shutil.which(tool) is None:
+            sys.exit(f"error: {tool} not found (apt-get install -y {package} util-linux)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -18,7 +18,6 @@ import datetime
 import os
 import re
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,7 +28,16 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-from common import RESULTS, append_results, free_port, machine, prepare_iris
+from common import (
+    RESULTS,
+    append_results,
+    free_port,
+    load_parser,
+    machine,
+    parse_load_args,
+    prepare_iris,
+    prepare_run,
+)
 from serve import Protocol, Server, measure, running
 from wrk import SLOW_SECONDS, Load, Sample
 
@@ -174,28 +182,14 @@ def record(text: str, args: argparse.Namespace) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=float, default=10, help="seconds per round [10]")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per server [5]")
-    parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds [3]")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections [32]")
-    parser.add_argument("--server-cpu", default="1", help="core for the servers [1]")
-    parser.add_argument("--client-cpu", default="0", help="core for wrk and the broker [0]")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 1 round of 2 s, 1 s warm-up; records nothing")  # fmt: skip
-    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.duration, args.rounds, args.warmup, args.no_record = 2.0, 1, 1.0, True
-    return args
+    parser = load_parser(__doc__, rounds=5, warmup=3, connections=32,
+                         client="wrk and the broker", quick=2.0)  # fmt: skip
+    return parse_load_args(parser, argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    for tool in ("wrk", "taskset"):
-        if shutil.which(tool) is None:
-            sys.exit(f"error: {tool} not found (apt-get install -y wrk util-linux)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    prepare_run(("wrk", "taskset"), "wrk")
     samples, counts = run(args)
     text = report(samples, counts)
     print("\n" + text)

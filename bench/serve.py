@@ -18,7 +18,6 @@ import argparse
 import datetime
 import os
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -37,9 +36,12 @@ from common import (
     RESULTS,
     append_results,
     free_port,
+    load_parser,
     machine,
+    parse_load_args,
     prepare_forest,
     prepare_iris,
+    prepare_run,
 )
 from wrk import SLOW_SECONDS, Load, Sample, lua_script, median, run_wrk
 
@@ -398,39 +400,25 @@ def record(text: str, args: argparse.Namespace, kserve: str | None) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = load_parser(__doc__, rounds=3, warmup=3, connections=32, client="wrk", quick=2.0)
     parser.add_argument("--model", choices=("lr", "forest", "both"), default="both",
                         help="which model to serve [both]")  # fmt: skip
-    parser.add_argument("--duration", type=float, default=10, help="seconds per round [10]")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per server [3]")
-    parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds [3]")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections [32]")
     parser.add_argument("--long-connections", type=int, default=256,
                         help="connections of forest's long run [256]")  # fmt: skip
     parser.add_argument("--long-duration", type=float, default=60,
                         help="seconds of forest's long run [60]")  # fmt: skip
     parser.add_argument("--no-kserve", action="store_true", help="leave KServe out of forest")
-    parser.add_argument("--server-cpu", default="1", help="core for the servers [1]")
-    parser.add_argument("--client-cpu", default="0", help="core for wrk [0]")
     parser.add_argument("--protocol", action="append", choices=[p.name for p in PROTOCOLS],
                         help="lr: only these protocols (repeatable) [all]")  # fmt: skip
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 1 round of 2 s, 1 s warm-up, a 5 s long run; "
-                             "records nothing")  # fmt: skip
-    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
-    args = parser.parse_args(argv)
+    args = parse_load_args(parser, argv)
     if args.quick:
-        args.duration, args.rounds, args.warmup, args.no_record = 2.0, 1, 1.0, True
         args.long_duration = 5.0
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    for tool in ("wrk", "taskset"):
-        if shutil.which(tool) is None:
-            sys.exit(f"error: {tool} not found (apt-get install -y wrk util-linux)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    prepare_run(("wrk", "taskset"), "wrk")
     uses_kserve = args.model != "lr" and not args.no_kserve
     kserve = kserve_version() if uses_kserve else None
     with tempfile.TemporaryDirectory(prefix="tiffin-bench-") as tmp:

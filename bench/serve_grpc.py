@@ -19,7 +19,6 @@ import datetime
 import json
 import os
 import shlex
-import shutil
 import signal
 import struct
 import subprocess
@@ -34,7 +33,17 @@ from pathlib import Path
 import grpc
 import httpx
 import numpy as np
-from common import BENCH_DIR, RESULTS, append_results, free_port, machine, prepare_iris
+from common import (
+    BENCH_DIR,
+    RESULTS,
+    append_results,
+    free_port,
+    load_parser,
+    machine,
+    parse_load_args,
+    prepare_iris,
+    prepare_run,
+)
 from h2load import Run, median_run, run_h2load
 from wrk import Sample
 
@@ -299,36 +308,19 @@ def record(text: str, args: argparse.Namespace, grpc_version: str) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=float, default=10, help="seconds per round [10]")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per target [3]")
-    parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds [2]")
-    parser.add_argument("--connections", type=int, default=32, help="h2load connections [32]")
+    parser = load_parser(__doc__, rounds=3, warmup=2, connections=32, client="h2load", quick=2.0)
     parser.add_argument("--rows", type=int, action="append",
                         help="rows per request, a table each (repeatable) [1, 1000]")  # fmt: skip
-    parser.add_argument("--server-cpu", default="1", help="core for the servers [1]")
-    parser.add_argument("--client-cpu", default="0", help="core for h2load [0]")
     parser.add_argument("--no-asyncio", action="store_true",
                         help="leave out tiffin on the pure-asyncio worker")  # fmt: skip
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="smoke run: 1 round of 2 s, 1 s warm-up; records nothing",
-    )
-    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.duration, args.rounds, args.warmup, args.no_record = 2.0, 1, 1.0, True
+    args = parse_load_args(parser, argv)
     args.rows = args.rows or [1, 1000]
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    for tool in ("h2load", "taskset"):
-        if shutil.which(tool) is None:
-            sys.exit(f"error: {tool} not found (apt-get install -y nghttp2-client util-linux)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    prepare_run(("h2load", "taskset"), "nghttp2-client")
     with tempfile.TemporaryDirectory(prefix="tiffin-bench-grpc-") as tmp:
         workdir = Path(tmp)
         package = prepare_iris(workdir)

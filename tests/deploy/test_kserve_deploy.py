@@ -282,7 +282,7 @@ def test_the_live_display_keeps_a_status_line_on_a_terminal():
     )
     display.start(watch)
     display.show(Snapshot(False, "Ready=False", (("Ready", "Ready=False"),)), 75.0)
-    rendered = display.render()
+    rendered = display.line.render()
     display.stop()
     assert "   1:15  Ready=False" in stream.getvalue()
     assert "waiting for InferenceService iris in namespace default" in stream.getvalue()

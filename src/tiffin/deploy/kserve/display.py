@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from tiffin.deploy.kserve.readiness import Snapshot
 from tiffin.deploy.kserve.waiting import Display, Watch, format_elapsed
+from tiffin.deploy.status_line import StatusLine
 
 
 def opening_line(watch: Watch) -> str:
@@ -48,43 +49,22 @@ class LiveDisplay(PlainDisplay):
     """Plain lines scrolling above a live line: spinner, object, summary, elapsed time."""
 
     def __init__(self, console: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
-        from rich.console import Console
-        from rich.spinner import Spinner
-
         super().__init__()
-        self.console = console or Console(stderr=True)
-        self.clock = clock
-        self.started = clock()
-        self.spinner = Spinner("dots")
-        self.label = ""
-        self.current = "applied"
-        self.live: Any = None
+        self.line = StatusLine(console, clock, current="applied")
 
     def start(self, watch: Watch) -> None:
-        from rich.live import Live
-
-        self.label = f"{watch.kind.kind} {watch.name}"
-        self.started = self.clock()
         self.write(opening_line(watch))
-        self.live = Live(get_renderable=self.render, console=self.console, transient=True)
-        self.live.start()
+        self.line.start(f"{watch.kind.kind} {watch.name}")
 
     def show(self, snapshot: Snapshot, elapsed: float) -> None:
-        self.current = snapshot.summary
+        self.line.current = snapshot.summary
         super().show(snapshot, elapsed)
 
-    def render(self) -> Any:
-        """The status line, redrawn a few times a second."""
-        elapsed = format_elapsed(self.clock() - self.started)
-        self.spinner.update(text=f"{self.label}  {self.current}  {elapsed}")
-        return self.spinner
-
     def stop(self) -> None:
-        if self.live is not None:
-            self.live.stop()
+        self.line.stop()
 
     def write(self, line: str) -> None:
-        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.line.print(line)
 
 
 def make_display(stream: TextIO | None = None) -> Display:

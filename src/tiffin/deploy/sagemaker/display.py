@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from tiffin.deploy.sagemaker.waiting import Display, Snapshot, Transition, Watched, format_elapsed
+from tiffin.deploy.status_line import StatusLine
 
 
 def describe_status(snapshot: Snapshot) -> str:
@@ -65,43 +66,22 @@ class LiveDisplay(PlainDisplay):
     """Plain lines scrolling above a live status line: spinner, name, status, elapsed."""
 
     def __init__(self, console: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
-        from rich.console import Console
-        from rich.spinner import Spinner
-
         super().__init__()
-        self.console = console or Console(stderr=True)
-        self.clock = clock
-        self.started = clock()
-        self.spinner = Spinner("dots")
-        self.label = ""
-        self.current = "starting"
-        self.live: Any = None
+        self.line = StatusLine(console, clock, current="starting")
 
     def start(self, watched: Watched) -> None:
-        from rich.live import Live
-
-        self.label = f"{watched.kind} {watched.name}"
-        self.started = self.clock()
         self.write(opening_line(watched))
-        self.live = Live(get_renderable=self.render, console=self.console, transient=True)
-        self.live.start()
+        self.line.start(f"{watched.kind} {watched.name}")
 
     def status(self, snapshot: Snapshot, elapsed: float) -> None:
-        self.current = describe_status(snapshot)
+        self.line.current = describe_status(snapshot)
         super().status(snapshot, elapsed)
 
-    def render(self) -> Any:
-        """The status line, redrawn a few times a second."""
-        elapsed = format_elapsed(self.clock() - self.started)
-        self.spinner.update(text=f"{self.label}  {self.current}  {elapsed}")
-        return self.spinner
-
     def stop(self) -> None:
-        if self.live is not None:
-            self.live.stop()
+        self.line.stop()
 
     def write(self, line: str) -> None:
-        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.line.print(line)
 
 
 def make_display(stream: TextIO | None = None) -> Display:
